@@ -1,0 +1,62 @@
+package io.github.rotate4j;
+
+import java.util.Optional;
+
+/**
+ * Root of every exception Rotate4j throws. Unchecked. Carries the credential name, backend and path
+ * it concerns, and its message names them too; no message ever contains a secret value.
+ */
+public class CredentialException extends RuntimeException {
+
+  private static final long serialVersionUID = 1L;
+
+  private final String credentialName;
+  private final String backend;
+  private final String path;
+
+  /**
+   * @param credentialName the credential concerned, or {@code null} if unknown here
+   * @param backend the backend kind (e.g. {@code vault}), or {@code null}
+   * @param path the backend path or secret id, or {@code null}
+   * @param message what went wrong; must not contain a secret
+   * @param cause the cause, or {@code null}
+   */
+  public CredentialException(String credentialName, String backend, String path, String message, Throwable cause) {
+    super(describe(credentialName, backend, path, message), cause);
+    this.credentialName = credentialName;
+    this.backend = backend;
+    this.path = path;
+  }
+
+  private static String describe(String credentialName, String backend, String path, String message) {
+    StringBuilder sb = new StringBuilder();
+    if (credentialName != null) {
+      sb.append("credential '").append(credentialName).append("'");
+    }
+    if (backend != null) {
+      sb.append(sb.length() > 0 ? " " : "").append("[").append(backend);
+      if (path != null) {
+        sb.append(" ").append(path);
+      }
+      sb.append("]");
+    } else if (path != null) {
+      sb.append(sb.length() > 0 ? " " : "").append("[").append(path).append("]");
+    }
+    return sb.length() == 0 ? message : sb.append(": ").append(message).toString();
+  }
+
+  /** The credential this concerns. */
+  public Optional<String> credentialName() {
+    return Optional.ofNullable(credentialName);
+  }
+
+  /** The backend kind, e.g. {@code vault}, {@code aws-secretsmanager}, {@code file}. */
+  public Optional<String> backend() {
+    return Optional.ofNullable(backend);
+  }
+
+  /** The backend path or secret id. */
+  public Optional<String> path() {
+    return Optional.ofNullable(path);
+  }
+}

@@ -1,0 +1,101 @@
+package io.github.rotate4j;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * A point-in-time view of a rotating credential, for health checks and dashboards. Immutable;
+ * contains versions and times, never a secret.
+ */
+public final class CredentialStatus {
+
+  /** The last failure seen: when, what kind, and a message that names the backend path. */
+  public record Failure(Instant time, FailureKind kind, String message) {}
+
+  private final String name;
+  private final CredentialState state;
+  private final String currentVersion;
+  private final Instant issuedAt;
+  private final Instant expiresAt;
+  private final Instant lastSuccess;
+  private final Failure lastFailure;
+  private final int consecutiveFailures;
+  private final Instant nextRefresh;
+  private final CircuitBreaker.State circuitState;
+
+  CredentialStatus(
+      String name,
+      CredentialState state,
+      String currentVersion,
+      Instant issuedAt,
+      Instant expiresAt,
+      Instant lastSuccess,
+      Failure lastFailure,
+      int consecutiveFailures,
+      Instant nextRefresh,
+      CircuitBreaker.State circuitState) {
+    this.name = name;
+    this.state = state;
+    this.currentVersion = currentVersion;
+    this.issuedAt = issuedAt;
+    this.expiresAt = expiresAt;
+    this.lastSuccess = lastSuccess;
+    this.lastFailure = lastFailure;
+    this.consecutiveFailures = consecutiveFailures;
+    this.nextRefresh = nextRefresh;
+    this.circuitState = circuitState;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public CredentialState state() {
+    return state;
+  }
+
+  /** Version of the credential {@code get()} returns, or the expired one when DOWN after expiry. */
+  public Optional<String> currentVersion() {
+    return Optional.ofNullable(currentVersion);
+  }
+
+  public Optional<Instant> issuedAt() {
+    return Optional.ofNullable(issuedAt);
+  }
+
+  public Optional<Instant> expiresAt() {
+    return Optional.ofNullable(expiresAt);
+  }
+
+  public Optional<Instant> lastSuccess() {
+    return Optional.ofNullable(lastSuccess);
+  }
+
+  public Optional<Failure> lastFailure() {
+    return Optional.ofNullable(lastFailure);
+  }
+
+  /** Failed attempts since the last success. */
+  public int consecutiveFailures() {
+    return consecutiveFailures;
+  }
+
+  /** When the next refresh, renewal or retry is scheduled. */
+  public Optional<Instant> nextRefresh() {
+    return Optional.ofNullable(nextRefresh);
+  }
+
+  /** State of the circuit breaker in front of the backend. */
+  public CircuitBreaker.State circuitState() {
+    return circuitState;
+  }
+
+  @Override
+  public String toString() {
+    return "CredentialStatus[name=" + name + ", state=" + state + ", version=" + currentVersion
+        + ", issuedAt=" + issuedAt + ", expiresAt=" + expiresAt + ", lastSuccess=" + lastSuccess
+        + ", lastFailure=" + lastFailure + ", consecutiveFailures=" + consecutiveFailures
+        + ", nextRefresh=" + nextRefresh + ", circuit=" + circuitState + "]";
+  }
+}

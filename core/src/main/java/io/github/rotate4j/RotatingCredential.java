@@ -1,0 +1,119 @@
+package io.github.rotate4j;
+
+import io.github.rotate4j.event.CredentialListener;
+import io.github.rotate4j.spi.CredentialProvider;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A credential that stays valid while the secret behind it rotates: fetched at start, cached,
+ * refreshed ahead of expiry or polled for new versions, with retries, a circuit breaker and a key
+ * ring that keeps the previous key valid for a grace window.
+ *
+ * <pre>{@code
+ * try (RotatingCredential apiKey = RotatingCredential.builder("payments-api-key", provider).build()) {
+ *   apiKey.start();                                   // first fetch, or a clear exception
+ *   String key = apiKey.get().secretString();         // hot path: one volatile read
+ *   String body = apiKey.call(c -> client.get(c));    // retries once with a fresh key on rejection
+ * }
+ * }</pre>
+ *
+ * <p><b>Thread safety:</b> every method is safe to call from any thread. {@link #get()} takes no
+ * lock, does no I/O, allocates nothing and never waits for the network.
+ *
+ * <p><b>Lifecycle:</b> build, {@link #start()}, use, {@link #close()}. Closing cancels scheduled
+ * work, revokes the leases this process obtained (unless turned off) and stops the threads it owns.
+ */
+public interface RotatingCredential extends AutoCloseable {
+
+  /** Starts building a rotating credential named {@code name} that reads from {@code provider}. */
+  static RotatingCredentialBuilder builder(String name, CredentialProvider provider) {
+    return new RotatingCredentialBuilder(name, provider);
+  }
+
+  /** The name given at build time; it appears in every message, event and metric. */
+  String name();
+
+  /**
+   * Fetches the first credential synchronously, with retries, within the start-up timeout.
+   * In lazy mode returns at once and fetches in the background.
+   *
+   * @return this
+   * @throws CredentialStartupException naming the credential, backend, path and cause, if the first
+   *     fetch fails or times out
+   * @throws IllegalStateException if already started or closed
+   */
+  RotatingCredential start();
+
+  /** Starts without waiting; the future completes when the first credential is in (or fails). */
+  CompletableFuture<RotatingCredential> startAsync();
+
+  /**
+   * The current credential. Lock-free, allocation-free, no I/O.
+   *
+   * @throws CredentialExpiredException if the last credential reached its hard expiry without a
+   *     replacement (an expired credential is never returned)
+   * @throws CredentialUnavailableException if no credential was fetched yet (lazy start), or closed
+   */
+  Credential get();
+
+  /**
+   * The current key ring: current, pending and previous credentials still in their grace window.
+   *
+   * @throws CredentialUnavailableException if no credential was fetched yet
+   */
+  KeyRing keyRing();
+
+  /**
+   * Refreshes now. Single-flight: while a refresh is under way, callers join it instead of starting
+   * another backend call.
+   *
+   * @return the credential after the refresh; fails if the refresh fails
+   */
+  CompletableFuture<Credential> refreshNow();
+
+  /**
+   * Reports that a downstream service rejected {@code rejected}. If it is still the current one, a
+   * refresh is forced, at most once per {@link RefreshPolicy#rejectionRateLimit()}; otherwise the
+   * current credential is returned as it is.
+   *
+   * @return the credential to use next
+   */
+  CompletableFuture<Credential> reportRejected(Credential rejected);
+
+  /**
+   * Runs {@code fn} with the current credential. If it is rejected, reports the rejection, waits for
+   * the refresh and retries once with the new credential; if that is rejected too (or the refresh
+   * brought nothing new), tries the pending key and then the previous keys still valid.
+   *
+   * @throws CredentialRejectedException (or the rejection the function threw last) when every valid
+   *     key was rejected
+   * @throws Exception whatever {@code fn} throws that is not a rejection
+   */
+  <T> T call(CredentialFunction<T> fn) throws Exception;
+
+  /**
+   * Checks a key somebody presented against every valid key in the ring (constant-time), and counts
+   * the match by version, so an operator can see when the old key is no longer used.
+   *
+   * @return the matched version and slot, or empty for an unknown or no longer valid key
+   */
+  Optional<KeyMatch> verify(String presentedKey);
+
+  /** Matches counted by {@link #verify} since start, by version. */
+  Map<String, Long> matchCounts();
+
+  /** Health and timing of this credential; never contains a secret. */
+  CredentialStatus status();
+
+  /** Adds a listener; events run on the event executor. */
+  void addListener(CredentialListener listener);
+
+  /**
+   * Cancels scheduled work, revokes this process's leases (if configured), waits a bounded time for
+   * in-flight work and stops the threads this credential owns. Idempotent.
+   */
+  @Override
+  void close();
+}

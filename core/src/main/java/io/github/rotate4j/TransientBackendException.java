@@ -1,0 +1,20 @@
+package io.github.rotate4j;
+
+/** A failure worth retrying: I/O error, timeout, 5xx, throttling, an open circuit breaker. */
+public final class TransientBackendException extends BackendException {
+
+  private static final long serialVersionUID = 1L;
+
+  public TransientBackendException(String backend, String path, String message, Throwable cause) {
+    this(null, backend, path, message, cause);
+  }
+
+  public TransientBackendException(String credentialName, String backend, String path, String message, Throwable cause) {
+    super(credentialName, backend, path, message, cause);
+  }
+
+  @Override
+  public FailureKind kind() {
+    return FailureKind.TRANSIENT;
+  }
+}
