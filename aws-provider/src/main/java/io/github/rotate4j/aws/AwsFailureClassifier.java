@@ -83,7 +83,7 @@ final class AwsFailureClassifier {
       awsMessage = aws.awsErrorDetails().errorMessage();
     }
     int status = e.statusCode();
-    String detail = (code == null ? "error" : code) + " (HTTP " + status + ")"
+    String detail = (code == null ? describeStatus(status) : code) + " (HTTP " + status + ")"
         + (awsMessage == null || awsMessage.isBlank() ? "" : ": " + awsMessage);
     boolean transientFailure;
     if (code != null && TRANSIENT_CODES.contains(code)) {
@@ -96,6 +96,17 @@ final class AwsFailureClassifier {
     return transientFailure
         ? new TransientBackendException(credentialName, backend, secretId, prefix + detail, e)
         : new PermanentBackendException(credentialName, backend, secretId, prefix + detail, e);
+  }
+
+  /** For error bodies the SDK could not read (e.g. an XML error from a proxy or an emulator). */
+  private static String describeStatus(int status) {
+    return switch (status) {
+      case 400 -> "bad request";
+      case 401, 403 -> "access denied";
+      case 404 -> "not found";
+      case 429 -> "throttled";
+      default -> status >= 500 ? "server error" : "error";
+    };
   }
 
   @SafeVarargs
