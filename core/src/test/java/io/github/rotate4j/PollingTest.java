@@ -86,4 +86,23 @@ class PollingTest {
       assertThat(c.verify("key-1")).contains(new KeyMatch("1", KeySlot.PREVIOUS));
     }
   }
+
+  @Test
+  void overdue_isPublishedOncePerVersionWhenNextRotationPasses() {
+    InMemoryCredentialProvider backend = f.staticBackend("key-1");
+    backend.nextRotation(f.time.now().plus(Duration.ofMinutes(7)));
+    try (RotatingCredential c = f.builder(backend).build()) {
+      c.start();
+      f.advance(Duration.ofMinutes(6));
+      assertThat(f.events(io.github.rotate4j.event.CredentialOverdue.class)).isEmpty();
+      f.advance(Duration.ofMinutes(1));
+      assertThat(f.events(io.github.rotate4j.event.CredentialOverdue.class)).singleElement()
+          .satisfies(e -> assertThat(e.version()).isEqualTo("1"));
+      f.advance(Duration.ofMinutes(20));
+      assertThat(f.events(io.github.rotate4j.event.CredentialOverdue.class)).as("once per version").hasSize(1);
+      backend.rotate("key-2");
+      f.advance(Duration.ofMinutes(6));
+      assertThat(f.events(io.github.rotate4j.event.CredentialOverdue.class)).hasSize(1);
+    }
+  }
 }
