@@ -111,6 +111,30 @@ class AwsSecretsManagerProviderIT {
   }
 
   @Test
+  void fetch_afterRollback_servesTheOldVersionAgainWithoutReadingIt(MotoServer moto) {
+    CountingInterceptor calls = new CountingInterceptor();
+    try (SecretsManagerClient admin = moto.newClient();
+        SecretsManagerClient counted = countingClient(moto, calls);
+        AwsSecretsManagerProvider provider = AwsSecretsManagerProvider.builder(SECRET).client(counted).build()) {
+      String v1 = admin.createSecret(r -> r.name(SECRET).secretString("key-v1")).versionId();
+      String v2 = stagePending(admin, "key-v2");
+      promote(admin, v2, v1);
+      FetchResult promoted = provider.fetch(FetchContext.startup("api-key"));
+      assertThat(promoted.current().version()).isEqualTo(v2);
+
+      // the new key turned out bad: AWSCURRENT goes back to v1
+      admin.updateSecretVersionStage(r -> r.secretId(SECRET).versionStage(AwsSecretsManagerProvider.AWSCURRENT)
+          .moveToVersionId(v1).removeFromVersionId(v2));
+      calls.clear();
+      FetchResult rolledBack = provider.fetch(context(promoted));
+
+      assertThat(rolledBack.current().version()).isEqualTo(v1);
+      assertThat(rolledBack.current().secretString()).isEqualTo("key-v1");
+      assertThat(calls.count("GetSecretValue")).as("v1 was still in the ring as previous").isZero();
+    }
+  }
+
+  @Test
   void fetch_jsonFormat_parsesObjectIntoMap(MotoServer moto) {
     try (SecretsManagerClient admin = moto.newClient();
         AwsSecretsManagerProvider provider = moto.provider(SECRET).format(SecretFormat.JSON).build()) {
