@@ -644,12 +644,17 @@ final class RefreshingCredential implements RotatingCredential {
       return;
     }
     Duration remaining = Duration.between(now, end.get());
-    Duration ttl = leaseTtl != null ? leaseTtl : remaining;
-    Duration overlap = policy.minOverlapFor(ttl);
+    if (c.renewable() && !nearMaxTtl) {
+      // jitter never pushes a renewal into the last 5% of the lease
+      scheduleRefresh(min(jitter(scale(remaining, policy.refreshRatio())), scale(remaining, 0.95)), Action.RENEW, now);
+      return;
+    }
+    // replacement: the new credential must overlap the old one by minOverlap, capped by what is left
+    Duration overlap = policy.minOverlapFor(leaseTtl != null ? leaseTtl : remaining);
     Duration latest = remaining.minus(overlap);
-    Duration base = min(scale(remaining, policy.refreshRatio()), latest);
-    Duration delay = base.isNegative() ? Duration.ZERO : min(jitter(base), latest.isNegative() ? Duration.ZERO : latest);
-    Action action = c.renewable() && !nearMaxTtl ? Action.RENEW : Action.FETCH;
+    Duration delay = latest.isNegative() ? Duration.ZERO
+        : min(jitter(min(scale(remaining, policy.refreshRatio()), latest)), latest);
+    Action action = Action.FETCH;
     scheduleRefresh(delay, action, now);
   }
 

@@ -138,6 +138,17 @@ public final class InMemoryCredentialProvider implements CredentialProvider {
     }
   }
 
+  /** Sets when the current version is due to be rotated (like Vault's {@code next_rotation} metadata). */
+  public void nextRotation(Instant due) {
+    lock.lock();
+    try {
+      Credential current = versions.removeFirst();
+      versions.addFirst(current.toBuilder().nextRotation(due).build());
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** The next {@code count} calls fail with the given kind. */
   public void failNext(int count, FailureKind kind) {
     lock.lock();
