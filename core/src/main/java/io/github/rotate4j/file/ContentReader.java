@@ -19,7 +19,8 @@ interface ContentReader {
   static ContentReader standard() {
     return (file, maxSize) -> {
       try (InputStream in = Files.newInputStream(file)) {
-        byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxSize + 1));
+        int limit = maxSize >= Integer.MAX_VALUE - 8 ? Integer.MAX_VALUE - 8 : (int) maxSize + 1;
+        byte[] bytes = in.readNBytes(limit);
         if (bytes.length > maxSize) {
           throw new VolumeReader.FileTooLargeException(file, maxSize);
         }

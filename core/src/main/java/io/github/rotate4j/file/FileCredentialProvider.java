@@ -92,6 +92,11 @@ public final class FileCredentialProvider implements CredentialProvider {
     Format(String description) {
       this.description = description;
     }
+
+    @Override
+    public String toString() {
+      return description;
+    }
   }
 
   private final Path location;

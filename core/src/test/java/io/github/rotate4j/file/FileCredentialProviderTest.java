@@ -264,14 +264,16 @@ class FileCredentialProviderTest {
   }
 
   @Test
-  void builder_validatesSettings() {
+  void builder_validatesSettings() throws IOException {
     Path p = tmp.resolve("x");
+    assertThat(fetch(FileCredentialProvider.ofFile(write("big-limit", "k")).maxSize(Long.MAX_VALUE).build()).secretString())
+        .isEqualTo("k");
     assertThatThrownBy(() -> FileCredentialProvider.ofFile(p).maxSize(-3))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxSize must be greater than 0, but was -3");
     assertThatThrownBy(() -> FileCredentialProvider.ofFile(p).binary().properties())
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("format was already set to BINARY");
+        .hasMessage("format was already set to binary file");
     assertThatThrownBy(() -> FileCredentialProvider.ofFile(p).binary().usernamePassword("u", "p"))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("needs a properties file");
