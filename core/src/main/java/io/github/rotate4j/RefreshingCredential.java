@@ -111,6 +111,8 @@ final class RefreshingCredential implements RotatingCredential {
   private final ConcurrentHashMap<String, LongAdder> matches = new ConcurrentHashMap<>();
 
   private volatile Snapshot snapshot = Snapshot.NOT_STARTED;
+  /** The hot path's one volatile field: always {@code snapshot.servable}, written right after it. */
+  private volatile Credential servable;
 
   private final ReentrantLock lock = new ReentrantLock();
   // everything below is guarded by lock
@@ -173,11 +175,17 @@ final class RefreshingCredential implements RotatingCredential {
 
   @Override
   public Credential get() {
-    Credential c = snapshot.servable;
+    Credential c = servable;
     if (c != null) {
       return c;
     }
     throw unavailable(snapshot);
+  }
+
+  /** Under lock: replaces what readers see. */
+  private void publish(Snapshot s) {
+    snapshot = s;
+    servable = s.servable;
   }
 
   private CredentialException unavailable(Snapshot s) {
@@ -536,7 +544,7 @@ final class RefreshingCredential implements RotatingCredential {
       nearMaxTtl = false;
     }
     fresh.leaseId().ifPresent(id -> issuedLeases.put(id, fresh));
-    snapshot = new Snapshot(fresh, ring, Phase.ACTIVE);
+    publish(new Snapshot(fresh, ring, Phase.ACTIVE));
 
     if (old == null) {
       log.info("credential '{}': fetched version {} from {} {}", name, fresh.version(), provider.backend(), provider.path());
@@ -556,7 +564,7 @@ final class RefreshingCredential implements RotatingCredential {
           ? new KeyRing.Entry(renewed, KeySlot.CURRENT, renewed.expiresAt().orElse(null))
           : e);
     }
-    snapshot = new Snapshot(renewed, KeyRing.of(entries), Phase.ACTIVE);
+    publish(new Snapshot(renewed, KeyRing.of(entries), Phase.ACTIVE));
     renewed.leaseId().ifPresent(id -> issuedLeases.put(id, renewed));
     Duration remaining = renewed.remainingAt(now).orElse(null);
     if (remaining != null && leaseTtl != null
@@ -717,7 +725,7 @@ final class RefreshingCredential implements RotatingCredential {
         }
       }
       if (kept.size() != s.ring.entries().size()) {
-        snapshot = new Snapshot(s.servable, KeyRing.of(kept), s.phase);
+        publish(new Snapshot(s.servable, KeyRing.of(kept), s.phase));
       }
       schedulePrune(now);
     } finally {
@@ -736,7 +744,7 @@ final class RefreshingCredential implements RotatingCredential {
         return;
       }
       Instant now = context.clock.instant();
-      snapshot = new Snapshot(null, s.ring, Phase.EXPIRED);
+      publish(new Snapshot(null, s.ring, Phase.EXPIRED));
       log.error("credential '{}': version {} reached its hard expiry without a replacement; get() now fails",
           name, c.version());
       if (inFlight == null) {
@@ -929,7 +937,7 @@ final class RefreshingCredential implements RotatingCredential {
         issuedLeases.values().stream().filter(c -> !c.isExpiredAt(now)).forEach(toRevoke::add);
       }
       issuedLeases.clear();
-      snapshot = new Snapshot(null, snapshot.ring, Phase.CLOSED);
+      publish(new Snapshot(null, snapshot.ring, Phase.CLOSED));
     } finally {
       lock.unlock();
     }
