@@ -107,6 +107,7 @@ final class RefreshingCredential implements RotatingCredential {
   private final Predicate<Throwable> isRejection;
   private final boolean lazy;
   private final boolean revokeOnClose;
+  private final String keyField;
   private final List<CredentialListener> listeners = new CopyOnWriteArrayList<>();
   private final ConcurrentHashMap<String, LongAdder> matches = new ConcurrentHashMap<>();
 
@@ -162,6 +163,7 @@ final class RefreshingCredential implements RotatingCredential {
     this.isRejection = b.rejectionClassifier != null ? b.rejectionClassifier : RefreshingCredential::hasRejectionCause;
     this.lazy = Boolean.TRUE.equals(b.lazyStart);
     this.revokeOnClose = !Boolean.FALSE.equals(b.revokeOnClose);
+    this.keyField = b.keyField;
     this.listeners.addAll(b.listeners);
     breaker.getEventPublisher().onStateTransition(e -> {
       if (snapshot.phase != Phase.CLOSED) {
@@ -862,7 +864,9 @@ final class RefreshingCredential implements RotatingCredential {
 
   @Override
   public Optional<KeyMatch> verify(String presentedKey) {
-    Optional<KeyMatch> match = keyRing().match(presentedKey, context.clock.instant());
+    java.util.Objects.requireNonNull(presentedKey, "presentedKey");
+    Optional<KeyMatch> match = keyRing().match(
+        presentedKey.getBytes(java.nio.charset.StandardCharsets.UTF_8), context.clock.instant(), keyField);
     match.ifPresent(m -> matches.computeIfAbsent(m.version(), v -> new LongAdder()).increment());
     return match;
   }
