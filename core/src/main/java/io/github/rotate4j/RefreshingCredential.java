@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * At most one cycle is in flight (single-flight); on-demand callers join it. Every cycle ends by
  * scheduling the next one, whether it succeeded or gave up, so refreshing never stops.
  */
-final class RefreshingCredential implements RotatingCredential {
+final class RefreshingCredential extends RotatingCredential {
 
   private static final Logger log = LoggerFactory.getLogger(RotatingCredential.class);
 

@@ -25,15 +25,23 @@ import java.util.concurrent.CompletableFuture;
  * <p><b>Lifecycle:</b> build, {@link #start()}, use, {@link #close()}. Closing cancels scheduled
  * work, revokes the leases this process obtained (unless turned off) and stops the threads it owns.
  */
-public interface RotatingCredential extends AutoCloseable {
+public abstract class RotatingCredential implements AutoCloseable {
+
+  /*
+   * An abstract class rather than an interface on purpose: with a single subclass loaded, the JIT
+   * binds get() statically (class hierarchy analysis), where an interface call keeps a type check
+   * on the hot path (about 25% of a get(), see docs/BENCHMARKS.md). The constructor is
+   * package-private: instances come from the builder.
+   */
+  RotatingCredential() {}
 
   /** Starts building a rotating credential named {@code name} that reads from {@code provider}. */
-  static RotatingCredentialBuilder builder(String name, CredentialProvider provider) {
+  public static RotatingCredentialBuilder builder(String name, CredentialProvider provider) {
     return new RotatingCredentialBuilder(name, provider);
   }
 
   /** The name given at build time; it appears in every message, event and metric. */
-  String name();
+  public abstract String name();
 
   /**
    * Fetches the first credential synchronously, with retries, within the start-up timeout.
@@ -44,10 +52,10 @@ public interface RotatingCredential extends AutoCloseable {
    *     fetch fails or times out
    * @throws IllegalStateException if already started or closed
    */
-  RotatingCredential start();
+  public abstract RotatingCredential start();
 
   /** Starts without waiting; the future completes when the first credential is in (or fails). */
-  CompletableFuture<RotatingCredential> startAsync();
+  public abstract CompletableFuture<RotatingCredential> startAsync();
 
   /**
    * The current credential. Lock-free, allocation-free, no I/O.
@@ -56,14 +64,14 @@ public interface RotatingCredential extends AutoCloseable {
    *     replacement (an expired credential is never returned)
    * @throws CredentialUnavailableException if no credential was fetched yet (lazy start), or closed
    */
-  Credential get();
+  public abstract Credential get();
 
   /**
    * The current key ring: current, pending and previous credentials still in their grace window.
    *
    * @throws CredentialUnavailableException if no credential was fetched yet
    */
-  KeyRing keyRing();
+  public abstract KeyRing keyRing();
 
   /**
    * Refreshes now. Single-flight: while a refresh is under way, callers join it instead of starting
@@ -71,7 +79,7 @@ public interface RotatingCredential extends AutoCloseable {
    *
    * @return the credential after the refresh; fails if the refresh fails
    */
-  CompletableFuture<Credential> refreshNow();
+  public abstract CompletableFuture<Credential> refreshNow();
 
   /**
    * Reports that a downstream service rejected {@code rejected}. If it is still the current one, a
@@ -80,7 +88,7 @@ public interface RotatingCredential extends AutoCloseable {
    *
    * @return the credential to use next
    */
-  CompletableFuture<Credential> reportRejected(Credential rejected);
+  public abstract CompletableFuture<Credential> reportRejected(Credential rejected);
 
   /**
    * Runs {@code fn} with the current credential. If it is rejected, reports the rejection, waits for
@@ -91,7 +99,7 @@ public interface RotatingCredential extends AutoCloseable {
    *     key was rejected
    * @throws Exception whatever {@code fn} throws that is not a rejection
    */
-  <T> T call(CredentialFunction<T> fn) throws Exception;
+  public abstract <T> T call(CredentialFunction<T> fn) throws Exception;
 
   /**
    * Checks a key somebody presented against every valid key in the ring (constant-time), and counts
@@ -99,21 +107,21 @@ public interface RotatingCredential extends AutoCloseable {
    *
    * @return the matched version and slot, or empty for an unknown or no longer valid key
    */
-  Optional<KeyMatch> verify(String presentedKey);
+  public abstract Optional<KeyMatch> verify(String presentedKey);
 
   /** Matches counted by {@link #verify} since start, by version. */
-  Map<String, Long> matchCounts();
+  public abstract Map<String, Long> matchCounts();
 
   /** Health and timing of this credential; never contains a secret. */
-  CredentialStatus status();
+  public abstract CredentialStatus status();
 
   /** Adds a listener; events run on the event executor. */
-  void addListener(CredentialListener listener);
+  public abstract void addListener(CredentialListener listener);
 
   /**
    * Cancels scheduled work, revokes this process's leases (if configured), waits a bounded time for
    * in-flight work and stops the threads this credential owns. Idempotent.
    */
   @Override
-  void close();
+  public abstract void close();
 }

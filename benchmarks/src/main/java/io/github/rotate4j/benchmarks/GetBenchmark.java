@@ -40,12 +40,42 @@ public class GetBenchmark {
   private RotatingCredential credential;
   private LoadingCache<String, Credential> caffeine;
   private volatile Credential floor;
+  private VolatileHolder holder;
+  private CredentialSource source;
+
+  /** The least any library object can do: one volatile field behind an object reference. */
+  static final class VolatileHolder {
+    volatile Credential value;
+
+    Credential get() {
+      return value;
+    }
+  }
+
+  /** The same behind an interface: the type check an interface call keeps on the hot path. */
+  interface CredentialSource {
+    Credential get();
+  }
+
+  static final class VolatileSource implements CredentialSource {
+    volatile Credential value;
+
+    @Override
+    public Credential get() {
+      return value;
+    }
+  }
 
   @Setup
   public void setUp() {
     InMemoryCredentialProvider backend = InMemoryCredentialProvider.builder().initialValue("benchmark-key").build();
     credential = RotatingCredential.builder(KEY, backend).build().start();
     floor = credential.get();
+    holder = new VolatileHolder();
+    holder.value = floor;
+    VolatileSource vs = new VolatileSource();
+    vs.value = floor;
+    source = vs;
     caffeine = Caffeine.newBuilder()
         .refreshAfterWrite(Duration.ofMinutes(5))
         .build(k -> backend.fetch(FetchContext.startup(k)).current());
@@ -60,6 +90,16 @@ public class GetBenchmark {
   @Benchmark
   public Credential volatileRead() {
     return floor;
+  }
+
+  @Benchmark
+  public Credential volatileReadViaObject() {
+    return holder.get();
+  }
+
+  @Benchmark
+  public Credential volatileReadViaInterface() {
+    return source.get();
   }
 
   @Benchmark
