@@ -124,9 +124,8 @@ public final class VaultLeaseProvider implements CredentialProvider {
       long seconds = json.number(body, "lease_duration");
       boolean renewable = json.bool(body, "renewable", lease.renewable());
       Instant expiresAt = capped(now.plusSeconds(seconds), creators.get(leaseId), now, leaseId);
-      if (lease.expiresAt().isPresent() && expiresAt.isBefore(lease.expiresAt().get())) {
-        // never report an earlier end than before because of clock skew between two reads
-        expiresAt = lease.expiresAt().get();
+      if (expiresAt.isBefore(lease.issuedAt())) {
+        expiresAt = lease.issuedAt();
       }
       return lease.toBuilder().expiresAt(expiresAt).lease(leaseId, renewable).build();
     });

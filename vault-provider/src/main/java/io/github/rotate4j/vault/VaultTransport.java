@@ -260,6 +260,11 @@ final class VaultTransport {
         return new TransientBackendException(credentialName, BACKEND, path, "interrupted", null);
       }
     }
+    if (e.getCause() instanceof RuntimeException) {
+      // the driver parses responses eagerly and fails on shapes it does not expect
+      return malformed(credentialName, path, "the client could not parse it ("
+          + e.getCause().getClass().getSimpleName() + ")");
+    }
     return new PermanentBackendException(credentialName, BACKEND, path,
         "request failed: " + e.getClass().getSimpleName(), null);
   }
