@@ -98,6 +98,7 @@ public final class VaultSession implements AutoCloseable {
   private final double refreshRatio;
   private final double jitter;
   private final ReentrantLock loginLock = new ReentrantLock();
+  private final AtomicInteger logins = new AtomicInteger();
   private volatile SessionToken current;
   private volatile Scheduler.Cancellable pending;
   private volatile boolean closed;
@@ -193,6 +194,11 @@ public final class VaultSession implements AutoCloseable {
 
   // ---- used by the providers ----
 
+  /** Successful logins so far (token lookups for token auth); for tests and diagnostics. */
+  int logins() {
+    return logins.get();
+  }
+
   VaultTransport transport() {
     return transport;
   }
@@ -281,6 +287,7 @@ public final class VaultSession implements AutoCloseable {
     VaultAuth.Login login = auth.login(transport);
     SessionToken st = new SessionToken(login, transport, clock.instant());
     current = st;
+    logins.incrementAndGet();
     LOG.info("Vault login at {} ({}): token {}{}", address(), auth.loginPath(),
         login.expires() ? "valid for " + login.ttl() : "without expiry", login.renewable() ? ", renewable" : "");
     planNext(st);
