@@ -13,6 +13,7 @@ public class CredentialException extends RuntimeException {
   private final String credentialName;
   private final String backend;
   private final String path;
+  private final String reason;
 
   /**
    * @param credentialName the credential concerned, or {@code null} if unknown here
@@ -26,6 +27,12 @@ public class CredentialException extends RuntimeException {
     this.credentialName = credentialName;
     this.backend = backend;
     this.path = path;
+    this.reason = message;
+  }
+
+  /** What went wrong, without the credential/backend/path prefix of {@link #getMessage()}. */
+  public String reason() {
+    return reason;
   }
 
   private static String describe(String credentialName, String backend, String path, String message) {

@@ -1,0 +1,5 @@
+/**
+ * Typed credential events and {@link io.github.rotate4j.event.CredentialListener}. Events carry
+ * versions, times and failure descriptions, never secret values.
+ */
+package io.github.rotate4j.event;

@@ -1,0 +1,10 @@
+/**
+ * Rotating credentials: {@link io.github.rotate4j.RotatingCredential} (built with
+ * {@link io.github.rotate4j.RotatingCredential#builder}), its {@link io.github.rotate4j.KeyRing},
+ * {@link io.github.rotate4j.RefreshPolicy}, {@link io.github.rotate4j.CredentialStatus} and the
+ * exception hierarchy rooted at {@link io.github.rotate4j.CredentialException}.
+ *
+ * <p>Null policy: parameters are non-null unless documented otherwise; methods never return
+ * {@code null} — absent values are {@link java.util.Optional} or empty collections.
+ */
+package io.github.rotate4j;

@@ -1,0 +1,6 @@
+/**
+ * Test support shipped with the core: {@link io.github.rotate4j.testing.ManualTime} (a clock and a
+ * scheduler that move only when told) and {@link io.github.rotate4j.testing.InMemoryCredentialProvider}
+ * (a backend a test can rotate, fail, hold and expire).
+ */
+package io.github.rotate4j.testing;

@@ -1,0 +1,159 @@
+package io.github.rotate4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.retry.RetryConfig;
+import io.github.rotate4j.event.CircuitStateChanged;
+import io.github.rotate4j.event.CredentialExpired;
+import io.github.rotate4j.event.CredentialExpiring;
+import io.github.rotate4j.event.CredentialRotated;
+import io.github.rotate4j.event.RefreshFailed;
+import io.github.rotate4j.testing.InMemoryCredentialProvider;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class FailureTest {
+
+  private final Fixture f = new Fixture();
+
+  @Test
+  void permanentError_isNotRetried_andTheNextCycleIsStillScheduled() {
+    InMemoryCredentialProvider backend = f.staticBackend("key-1");
+    try (RotatingCredential c = f.builder(backend).build()) {
+      c.start();
+      backend.failAlways(FailureKind.PERMANENT);
+      f.advance(Duration.ofSeconds(331));
+      assertThat(backend.fetchCount()).isEqualTo(2);
+      RefreshFailed failed = f.events(RefreshFailed.class).get(0);
+      assertThat(failed.attempt()).isEqualTo(1);
+      assertThat(failed.kind()).isEqualTo(FailureKind.PERMANENT);
+      assertThat(failed.nextAttemptTime()).isPresent();
+      assertThat(Duration.between(failed.time(), failed.nextAttempt()))
+          .isBetween(Duration.ofSeconds(27), Duration.ofSeconds(33));
+      assertThat(c.get().secretString()).as("stale-if-error").isEqualTo("key-1");
+      assertThat(c.status().state()).isEqualTo(CredentialState.DEGRADED);
+      assertThat(c.status().lastFailure()).hasValueSatisfying(x -> assertThat(x.kind()).isEqualTo(FailureKind.PERMANENT));
+
+      f.time.advanceTo(failed.nextAttempt());
+      assertThat(backend.fetchCount()).as("refresh never stops after an error").isEqualTo(3);
+      backend.recover();
+      f.advance(Duration.ofSeconds(40));
+      assertThat(c.status().state()).isEqualTo(CredentialState.UP);
+      assertThat(c.status().consecutiveFailures()).isZero();
+    }
+  }
+
+  @Test
+  void transientErrors_areRetriedWithExponentialBackoffAndJitter() {
+    InMemoryCredentialProvider backend = f.staticBackend("key-1");
+    try (RotatingCredential c = f.builder(backend).build()) {
+      c.start();
+      backend.failAlways(FailureKind.TRANSIENT);
+      f.advance(Duration.ofMinutes(7));
+      List<RefreshFailed> failures = f.events(RefreshFailed.class);
+      assertThat(failures).extracting(RefreshFailed::attempt).startsWith(1, 2, 3, 4, 1);
+      for (int i = 0; i < 3; i++) {
+        Duration gap = Duration.between(failures.get(i).time(), failures.get(i + 1).time());
+        long base = 1000L << i; // 1 s, 2 s, 4 s
+        assertThat(gap.toMillis()).as("backoff before attempt %d", i + 2).isBetween(base / 2, base * 3 / 2);
+      }
+      assertThat(failures.get(3).nextAttempt()).as("after the last attempt the cycle waits for recovery")
+          .isAfter(failures.get(3).time().plus(Duration.ofSeconds(26)));
+    }
+  }
+
+  @Test
+  void retries_stopBeforeHardExpiry_thenExpiredIsNeverServed_thenRecovery() {
+    InMemoryCredentialProvider backend = f.backend().initialValue("pw")
+        .leases(Duration.ofSeconds(100), Duration.ofSeconds(100), false).build();
+    RefreshPolicy policy = Fixture.policy().recoveryInterval(Duration.ofSeconds(30)).build();
+    try (RotatingCredential c = f.builder(backend).refreshPolicy(policy)
+        .retryConfig(RetryConfig.custom().maxAttempts(10).waitDuration(Duration.ofSeconds(20)).build()).build()) {
+      c.start();
+      Credential lease = c.get();
+      Instant expiry = lease.expiresAt().orElseThrow();
+      backend.failAlways(FailureKind.TRANSIENT);
+      f.time.advanceTo(expiry.minusSeconds(1));
+      List<RefreshFailed> failures = f.events(RefreshFailed.class);
+      Instant latestStart = expiry.minus(policy.attemptTimeout());
+      assertThat(failures).allSatisfy(e -> assertThat(e.time()).isBeforeOrEqualTo(latestStart));
+      assertThat(failures.get(failures.size() - 1).time()).as("the last retry is pulled in to fit").isEqualTo(latestStart);
+      assertThat(c.get()).as("served until its hard expiry").isSameAs(lease);
+      assertThat(c.status().state()).isEqualTo(CredentialState.DEGRADED);
+      assertThat(f.events(CredentialExpiring.class)).isNotEmpty();
+
+      f.time.advanceTo(expiry);
+      assertThatThrownBy(c::get).isInstanceOf(CredentialExpiredException.class)
+          .hasMessageContaining("api-key").hasMessageContaining("expired at " + expiry)
+          .hasMessageContaining("simulated transient failure");
+      assertThat(c.status().state()).isEqualTo(CredentialState.DOWN);
+      assertThat(f.events(CredentialExpired.class)).singleElement()
+          .satisfies(e -> assertThat(e.version()).isEqualTo(lease.version()));
+
+      backend.recover();
+      f.advance(Duration.ofSeconds(60)); // the breaker opened at expiry and waits 30 s before a probe
+      assertThat(c.get().version()).isNotEqualTo(lease.version());
+      assertThat(c.status().state()).isEqualTo(CredentialState.UP);
+      assertThat(f.events(CredentialRotated.class)).isNotEmpty();
+    }
+  }
+
+  @Test
+  void circuitBreaker_opensStopsCallsAndProbesHalfOpen() {
+    InMemoryCredentialProvider backend = f.staticBackend("key-1");
+    CircuitBreakerConfig breaker = CircuitBreakerConfig.from(RotatingCredentialBuilder.DEFAULT_CIRCUIT_BREAKER_CONFIG)
+        .slidingWindowSize(2).minimumNumberOfCalls(2).waitDurationInOpenState(Duration.ofSeconds(60)).build();
+    RefreshPolicy policy = Fixture.policy().jitter(0).refreshInterval(Duration.ofSeconds(10))
+        .recoveryInterval(Duration.ofSeconds(10)).build();
+    try (RotatingCredential c = f.builder(backend).refreshPolicy(policy).circuitBreakerConfig(breaker)
+        .retryConfig(RetryConfig.custom().maxAttempts(1).build()).build()) {
+      c.start();
+      backend.failAlways(FailureKind.TRANSIENT);
+      f.advance(Duration.ofSeconds(10));
+      assertThat(c.status().circuitState()).isEqualTo(CircuitBreaker.State.OPEN);
+      assertThat(f.events(CircuitStateChanged.class)).extracting(CircuitStateChanged::to)
+          .containsExactly(CircuitBreaker.State.OPEN);
+      int callsWhenOpened = backend.fetchCount();
+
+      f.advance(Duration.ofSeconds(50));
+      assertThat(backend.fetchCount()).as("no backend call while open").isEqualTo(callsWhenOpened);
+      assertThat(f.events(RefreshFailed.class).get(f.events(RefreshFailed.class).size() - 1).message())
+          .contains("circuit breaker").contains("open");
+
+      backend.recover();
+      f.advance(Duration.ofSeconds(20));
+      assertThat(backend.fetchCount()).as("one probe after the wait").isEqualTo(callsWhenOpened + 1);
+      assertThat(f.events(CircuitStateChanged.class)).extracting(CircuitStateChanged::to)
+          .containsExactly(CircuitBreaker.State.OPEN, CircuitBreaker.State.HALF_OPEN, CircuitBreaker.State.CLOSED);
+      assertThat(c.status().state()).isEqualTo(CredentialState.UP);
+    }
+  }
+
+  @Test
+  void attemptTimeout_countsAsTransientFailure_andLateAnswerIsIgnored() {
+    InMemoryCredentialProvider backend = f.staticBackend("key-1");
+    java.util.List<Runnable> parked = new java.util.ArrayList<>();
+    try (RotatingCredential c = RotatingCredential.builder("api-key", backend)
+        .clock(f.time.clock()).scheduler(f.time.scheduler())
+        .ioExecutor(parked::add).eventExecutor(Runnable::run)
+        .listener(io.github.rotate4j.event.CredentialListener.forEvery(f.events::add))
+        .lazyStart(true).build()) {
+      c.start();
+      assertThat(parked).hasSize(1);
+      f.advance(RefreshPolicy.DEFAULT_ATTEMPT_TIMEOUT);
+      assertThat(f.events(RefreshFailed.class)).singleElement()
+          .satisfies(e -> {
+            assertThat(e.kind()).isEqualTo(FailureKind.TRANSIENT);
+            assertThat(e.message()).contains("no answer within PT10S");
+          });
+      parked.get(0).run(); // the slow answer arrives after its timeout
+      assertThat(backend.fetchCount()).isEqualTo(1);
+      assertThatThrownBy(c::get).isInstanceOf(CredentialUnavailableException.class);
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package io.github.rotate4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.rotate4j.event.CredentialEvent;
+import io.github.rotate4j.event.CredentialListener;
+import io.github.rotate4j.event.CredentialRotated;
+import io.github.rotate4j.testing.InMemoryCredentialProvider;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ListenerTest {
+
+  private final Fixture f = new Fixture();
+
+  @Test
+  void failingListener_doesNotStopRefreshOrOtherListeners() {
+    InMemoryCredentialProvider backend = f.staticBackend("key-1");
+    CredentialListener broken = CredentialListener.forEvery(e -> {
+      throw new IllegalStateException("listener bug");
+    });
+    try (RotatingCredential c = f.builder(backend).listener(broken).build()) {
+      c.start();
+      backend.rotate("key-2");
+      f.advance(Duration.ofMinutes(6));
+      backend.rotate("key-3");
+      f.advance(Duration.ofMinutes(6));
+      assertThat(c.get().secretString()).isEqualTo("key-3");
+      assertThat(f.events(CredentialRotated.class)).extracting(CredentialRotated::newVersion).containsExactly("2", "3");
+    }
+  }
+
+  @Test
+  void addedListener_receivesLaterEvents() {
+    InMemoryCredentialProvider backend = f.staticBackend("key-1");
+    java.util.List<CredentialEvent> late = new java.util.ArrayList<>();
+    try (RotatingCredential c = f.builder(backend).build()) {
+      c.start();
+      c.addListener(new CredentialListener() {
+        @Override
+        public void onRotated(CredentialRotated event) {
+          late.add(event);
+        }
+      });
+      backend.rotate("key-2");
+      c.refreshNow();
+      assertThat(late).singleElement().isInstanceOf(CredentialRotated.class);
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package io.github.rotate4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.rotate4j.testing.InMemoryCredentialProvider;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+class OnDemandTest {
+
+  private final Fixture f = new Fixture();
+
+  @Test
+  void refreshNow_fetchesAndPublishesTheNewVersion() {
+    InMemoryCredentialProvider backend = f.staticBackend("key-1");
+    try (RotatingCredential c = f.builder(backend).build()) {
+      c.start();
+      backend.rotate("key-2");
+      CompletableFuture<Credential> done = c.refreshNow();
+      assertThat(done).isCompletedWithValueMatching(cred -> cred.secretString().equals("key-2"));
+      assertThat(c.get().secretString()).isEqualTo("key-2");
+    }
+  }
+
+  @Test
+  void reportRejected_isRateLimitedPerCredential() {
+    InMemoryCredentialProvider backend = f.staticBackend("key-1");
+    try (RotatingCredential c = f.builder(backend).build()) {
+      c.start();
+      Credential current = c.get();
+      for (int i = 0; i < 10; i++) {
+        c.reportRejected(current);
+      }
+      assertThat(backend.fetchCount()).as("one forced refresh per second").isEqualTo(2);
+      f.advance(Duration.ofMillis(999));
+      c.reportRejected(current);
+      assertThat(backend.fetchCount()).isEqualTo(2);
+      f.advance(Duration.ofMillis(1));
+      c.reportRejected(current);
+      assertThat(backend.fetchCount()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void reportRejected_ofAnOldVersion_returnsTheCurrentOneWithoutBackendCall() {
+    InMemoryCredentialProvider backend = f.staticBackend("key-1");
+    try (RotatingCredential c = f.builder(backend).build()) {
+      c.start();
+      Credential old = c.get();
+      backend.rotate("key-2");
+      c.refreshNow();
+      int calls = backend.fetchCount();
+      assertThat(c.reportRejected(old)).isCompletedWithValueMatching(cred -> cred.version().equals("2"));
+      assertThat(backend.fetchCount()).isEqualTo(calls);
+    }
+  }
+
+  @Test
+  void refreshNow_reschedulesTheNextPoll() {
+    InMemoryCredentialProvider backend = f.staticBackend("key-1");
+    try (RotatingCredential c = f.builder(backend).refreshPolicy(Fixture.policy().jitter(0).build()).build()) {
+      c.start();
+      f.advance(Duration.ofMinutes(4));
+      c.refreshNow();
+      assertThat(c.status().nextRefresh()).contains(f.time.now().plus(Duration.ofMinutes(5)));
+      f.advance(Duration.ofMinutes(2));
+      assertThat(backend.fetchCount()).as("the old poll at 5 min was replaced").isEqualTo(2);
+    }
+  }
+}

