@@ -51,8 +51,11 @@ public final class VaultLeaseProvider implements CredentialProvider {
 
   private final VaultSession session;
   private final String path;
-  /** The token that created each lease this provider issued and has not revoked. */
-  private final ConcurrentMap<String, SessionToken> creators = new ConcurrentHashMap<>();
+  /** Leases this provider issued, not revoked and not yet past their own end: who created them. */
+  private final ConcurrentMap<String, Issued> issued = new ConcurrentHashMap<>();
+
+  /** The token that created a lease, and the lease's own end (uncapped). */
+  private record Issued(SessionToken creator, Instant leaseEnd) {}
 
   private VaultLeaseProvider(VaultSession session, String path) {
     this.session = Objects.requireNonNull(session, "session");
@@ -91,7 +94,8 @@ public final class VaultLeaseProvider implements CredentialProvider {
       long seconds = json.number(body, "lease_duration");
       boolean renewable = json.bool(body, "renewable", false);
       Map<String, String> data = VaultJson.flatten(json.object(body, "data"));
-      creators.put(leaseId, st);
+      forgetEnded(now);
+      issued.put(leaseId, new Issued(st, now.plusSeconds(seconds)));
       Instant expiresAt = capped(now.plusSeconds(seconds), st, now, leaseId);
       Credential credential = Credential.builder(leaseId)
           .value(valueOf(data))
@@ -123,7 +127,8 @@ public final class VaultLeaseProvider implements CredentialProvider {
       VaultJson json = new VaultJson(name, RENEW_PATH);
       long seconds = json.number(body, "lease_duration");
       boolean renewable = json.bool(body, "renewable", lease.renewable());
-      Instant expiresAt = capped(now.plusSeconds(seconds), creators.get(leaseId), now, leaseId);
+      Issued known = issued.computeIfPresent(leaseId, (id, i) -> new Issued(i.creator(), now.plusSeconds(seconds)));
+      Instant expiresAt = capped(now.plusSeconds(seconds), known == null ? null : known.creator(), now, leaseId);
       if (expiresAt.isBefore(lease.issuedAt())) {
         expiresAt = lease.issuedAt();
       }
@@ -138,7 +143,12 @@ public final class VaultLeaseProvider implements CredentialProvider {
         "credential version " + lease.version() + " has no lease id"));
     session.withToken(null, st -> session.transport().send(null, "PUT", REVOKE_PATH, st.value(),
         new JsonObject().add("lease_id", leaseId)));
-    creators.remove(leaseId);
+    issued.remove(leaseId);
+  }
+
+  /** Leases past their own end are gone from Vault; nothing to cap or revoke any more. */
+  private void forgetEnded(Instant now) {
+    issued.values().removeIf(i -> i.leaseEnd().isBefore(now));
   }
 
   /** The lease ends at the earlier of its own end and the end of the token that created it. */
@@ -172,7 +182,7 @@ public final class VaultLeaseProvider implements CredentialProvider {
 
   /** Leases this provider issued and has not revoked; for tests and diagnostics. */
   int trackedLeases() {
-    return creators.size();
+    return issued.size();
   }
 
   @Override

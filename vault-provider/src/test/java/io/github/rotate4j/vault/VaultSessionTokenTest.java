@@ -128,6 +128,24 @@ class VaultSessionTokenTest {
   }
 
   @Test
+  void leasesPastTheirOwnEnd_areForgotten() {
+    wm.stubFor(get(urlPathEqualTo("/v1/database/creds/app")).willReturn(okJson(
+        "{\"lease_id\":\"database/creds/app/L1\",\"renewable\":true,\"lease_duration\":10,"
+            + "\"data\":{\"username\":\"u1\",\"password\":\"p1\"}}")));
+    VaultLeaseProvider db = VaultLeaseProvider.of(session, "database/creds/app");
+    db.fetch(FetchContext.startup("db"));
+    assertThat(db.trackedLeases()).isEqualTo(1);
+
+    time.advance(Duration.ofSeconds(11));
+    wm.stubFor(get(urlPathEqualTo("/v1/database/creds/app")).willReturn(okJson(
+        "{\"lease_id\":\"database/creds/app/L2\",\"renewable\":true,\"lease_duration\":10,"
+            + "\"data\":{\"username\":\"u2\",\"password\":\"p2\"}}")));
+    db.fetch(FetchContext.startup("db"));
+
+    assertThat(db.trackedLeases()).isEqualTo(1);
+  }
+
+  @Test
   void permissionDeniedOnRenewal_logsInAgain() {
     wm.stubFor(post(urlPathEqualTo("/v1/auth/token/renew-self"))
         .willReturn(aResponse().withStatus(403).withBody("{\"errors\":[\"permission denied\"]}")));
