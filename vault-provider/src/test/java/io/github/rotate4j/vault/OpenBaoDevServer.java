@@ -35,33 +35,49 @@ final class OpenBaoDevServer implements AutoCloseable {
   private final Path log;
   private final int port;
   private final String rootToken;
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(2)).build();
+  private final boolean tls;
+  private HttpClient http;
 
-  private OpenBaoDevServer(Process process, Path workDir, Path log, int port, String rootToken) {
+  private OpenBaoDevServer(Process process, Path workDir, Path log, int port, String rootToken, boolean tls) {
     this.process = process;
     this.workDir = workDir;
     this.log = log;
     this.port = port;
     this.rootToken = rootToken;
+    this.tls = tls;
+    this.http = tls ? null : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(2)).build();
   }
 
   static OpenBaoDevServer start() throws IOException, InterruptedException {
-    Path bin = findBinary();
+    return start(false);
+  }
+
+  /** A dev server with TLS ({@code -dev-tls}): its CA certificate is {@link #caPem()}. */
+  static OpenBaoDevServer startTls() throws IOException, InterruptedException {
+    return start(true);
+  }
+
+  private static OpenBaoDevServer start(boolean tls) throws IOException, InterruptedException {
+    Path bin = findBinary(System.getenv());
     Path dir = Files.createTempDirectory("rotate4j-bao-");
     Path log = dir.resolve("bao.log");
     String token = "root-" + UUID.randomUUID();
     int port = freePortPair();
-    ProcessBuilder pb = new ProcessBuilder(List.of(bin.toString(), "server", "-dev",
+    List<String> command = new java.util.ArrayList<>(List.of(bin.toString(), "server", "-dev",
         "-dev-root-token-id=" + token,
         "-dev-listen-address=127.0.0.1:" + port,
-        "-dev-no-store-token"))
+        "-dev-no-store-token"));
+    if (tls) {
+      command.addAll(List.of("-dev-tls", "-dev-tls-cert-dir=" + dir));
+    }
+    ProcessBuilder pb = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
         .directory(dir.toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("VAULT_") || k.startsWith("BAO_"));
     pb.environment().put("HOME", dir.toString());
-    OpenBaoDevServer server = new OpenBaoDevServer(pb.start(), dir, log, port, token);
+    OpenBaoDevServer server = new OpenBaoDevServer(pb.start(), dir, log, port, token, tls);
     try {
       server.awaitReady(Duration.ofSeconds(30));
     } catch (RuntimeException | IOException | InterruptedException e) {
@@ -71,8 +87,8 @@ final class OpenBaoDevServer implements AutoCloseable {
     return server;
   }
 
-  private static Path findBinary() {
-    String override = System.getenv("BAO_BIN");
+  static Path findBinary(java.util.Map<String, String> env) {
+    String override = env.get("BAO_BIN");
     if (override != null && !override.isBlank()) {
       Path p = Path.of(override);
       if (!Files.isExecutable(p)) {
@@ -80,7 +96,7 @@ final class OpenBaoDevServer implements AutoCloseable {
       }
       return p;
     }
-    String path = System.getenv("PATH");
+    String path = env.get("PATH");
     if (path != null) {
       for (String dir : path.split(File.pathSeparator)) {
         Path candidate = Path.of(dir, "bao");
@@ -118,6 +134,13 @@ final class OpenBaoDevServer implements AutoCloseable {
       if (!process.isAlive()) {
         throw new IllegalStateException("bao server exited with " + process.exitValue() + ":\n" + logTail());
       }
+      if (http == null) {
+        if (!Files.exists(caPem())) {
+          Thread.sleep(100);
+          continue;
+        }
+        http = trusting(caPem());
+      }
       try {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(address() + "/v1/sys/health"))
             .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
@@ -142,7 +165,29 @@ final class OpenBaoDevServer implements AutoCloseable {
   }
 
   String address() {
-    return "http://127.0.0.1:" + port;
+    return (tls ? "https" : "http") + "://127.0.0.1:" + port;
+  }
+
+  /** The CA certificate of a TLS dev server. */
+  Path caPem() {
+    return workDir.resolve("vault-ca.pem");
+  }
+
+  private static HttpClient trusting(Path pem) throws IOException {
+    try (java.io.InputStream in = Files.newInputStream(pem)) {
+      java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+      ks.load(null, null);
+      ks.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+      javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+          javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(ks);
+      javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+      ctx.init(null, tmf.getTrustManagers(), null);
+      return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(ctx)
+          .connectTimeout(Duration.ofSeconds(2)).build();
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IOException("cannot trust " + pem + ": " + e, e);
+    }
   }
 
   String rootToken() {

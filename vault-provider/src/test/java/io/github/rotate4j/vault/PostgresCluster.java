@@ -51,7 +51,7 @@ final class PostgresCluster implements AutoCloseable {
   }
 
   static PostgresCluster start() throws IOException, InterruptedException {
-    Path bin = findBin();
+    Path bin = findBin(System.getenv(), Path.of("/usr/lib/postgresql"));
     boolean asRoot = "root".equals(System.getProperty("user.name"));
     Path dir = Files.createTempDirectory("rotate4j-pg-");
     String password = "pg-" + UUID.randomUUID();
@@ -70,8 +70,8 @@ final class PostgresCluster implements AutoCloseable {
     return pg;
   }
 
-  private static Path findBin() throws IOException {
-    String override = System.getenv("PG_BIN");
+  static Path findBin(java.util.Map<String, String> env, Path root) throws IOException {
+    String override = env.get("PG_BIN");
     if (override != null && !override.isBlank()) {
       Path p = Path.of(override);
       if (!Files.isExecutable(p.resolve("initdb")) || !Files.isExecutable(p.resolve("pg_ctl"))) {
@@ -79,7 +79,6 @@ final class PostgresCluster implements AutoCloseable {
       }
       return p;
     }
-    Path root = Path.of("/usr/lib/postgresql");
     if (Files.isDirectory(root)) {
       try (Stream<Path> versions = Files.list(root)) {
         List<Path> found = versions
