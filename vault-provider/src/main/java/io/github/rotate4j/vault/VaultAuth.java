@@ -99,6 +99,11 @@ public abstract class VaultAuth {
     boolean expires() {
       return !ttl.isZero();
     }
+
+    @Override
+    public String toString() {
+      return "Login[ttl=" + ttl + ", renewable=" + renewable + ", token=<redacted>]";
+    }
   }
 
   /** Logs in (or, for a token, looks it up). */

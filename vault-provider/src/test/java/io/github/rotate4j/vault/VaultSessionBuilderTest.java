@@ -61,5 +61,6 @@ class VaultSessionBuilderTest {
         .contains("approle-prod").doesNotContain("secret-id-9").doesNotContain("role-7");
     assertThat(VaultAuth.jwt("ci", () -> "eyJjwt").toString()).doesNotContain("eyJjwt");
     assertThatThrownBy(() -> VaultAuth.token("t").atMount("x")).isInstanceOf(IllegalStateException.class);
+    assertThat(new VaultAuth.Login("s.login-token", Duration.ofSeconds(5), true, null).toString()).doesNotContain("s.login-token");
   }
 }
