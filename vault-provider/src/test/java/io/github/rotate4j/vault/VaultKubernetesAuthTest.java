@@ -43,7 +43,8 @@ class VaultKubernetesAuthTest {
     Files.writeString(jwtFile, "jwt-one\n");
     // not renewable: the session logs in again at 2/3 of the TTL
     wm.stubFor(post(urlPathEqualTo("/v1/auth/k8s-eu/login")).willReturn(okJson(
-        "{\"auth\":{\"client_token\":\"k8s-token\",\"accessor\":\"a\",\"policies\":[\"p\"],\"lease_duration\":60,\"renewable\":false}}")));
+        "{\"auth\":{\"client_token\":\"k8s-token\",\"accessor\":\"a\",\"policies\":[\"p\"],\"lease_duration\":60,\"renewable\":false},"
+            + "\"lease_id\":\"\",\"renewable\":false,\"lease_duration\":0}")));
     ManualTime time = ManualTime.create();
     try (VaultSession session = VaultSession.builder()
         .address("http://127.0.0.1:" + wm.port())
