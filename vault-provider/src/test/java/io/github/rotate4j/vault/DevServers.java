@@ -16,11 +16,10 @@ final class DevServers implements BeforeAllCallback, ParameterResolver {
 
   private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(DevServers.class);
 
-  /** Both servers; closed by JUnit when the root context closes, or by the shutdown hook. */
+  /** Both servers; closed by JUnit when the root context closes, or by their shutdown hooks. */
   static final class Servers implements AutoCloseable {
     final OpenBaoDevServer bao;
     final PostgresCluster pg;
-    private final Thread hook;
 
     Servers() throws Exception {
       OpenBaoDevServer b = OpenBaoDevServer.start();
@@ -33,25 +32,14 @@ final class DevServers implements BeforeAllCallback, ParameterResolver {
       }
       this.bao = b;
       this.pg = p;
-      this.hook = new Thread(this::stopBoth, "rotate4j-test-servers-stop");
-      Runtime.getRuntime().addShutdownHook(hook);
-    }
-
-    private void stopBoth() {
-      try {
-        bao.close();
-      } finally {
-        pg.close();
-      }
     }
 
     @Override
     public void close() {
-      stopBoth();
       try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // the hook is running or has run
+        bao.close();
+      } finally {
+        pg.close();
       }
     }
   }

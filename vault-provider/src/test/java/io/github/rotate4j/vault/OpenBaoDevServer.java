@@ -37,6 +37,7 @@ final class OpenBaoDevServer implements AutoCloseable {
   private final String rootToken;
   private final boolean tls;
   private HttpClient http;
+  private Thread stopOnExit;
 
   private OpenBaoDevServer(Process process, Path workDir, Path log, int port, String rootToken, boolean tls) {
     this.process = process;
@@ -78,6 +79,7 @@ final class OpenBaoDevServer implements AutoCloseable {
     pb.environment().keySet().removeIf(k -> k.startsWith("VAULT_") || k.startsWith("BAO_"));
     pb.environment().put("HOME", dir.toString());
     OpenBaoDevServer server = new OpenBaoDevServer(pb.start(), dir, log, port, token, tls);
+    server.stopOnExit = ShutdownHooks.register("rotate4j-bao-stop", server::close);
     try {
       server.awaitReady(Duration.ofSeconds(30));
     } catch (RuntimeException | IOException | InterruptedException e) {
@@ -267,5 +269,6 @@ final class OpenBaoDevServer implements AutoCloseable {
       }
     }
     TempDirs.deleteQuietly(workDir);
+    ShutdownHooks.unregister(stopOnExit);
   }
 }

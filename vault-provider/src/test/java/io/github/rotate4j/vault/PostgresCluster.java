@@ -40,6 +40,7 @@ final class PostgresCluster implements AutoCloseable {
   private final String password;
   private final boolean asRoot;
   private volatile boolean running;
+  private Thread stopOnExit;
 
   private PostgresCluster(Path bin, Path dir, int port, String password, boolean asRoot) {
     this.bin = bin;
@@ -60,6 +61,7 @@ final class PostgresCluster implements AutoCloseable {
       port = s.getLocalPort();
     }
     PostgresCluster pg = new PostgresCluster(bin, dir, port, password, asRoot);
+    pg.stopOnExit = ShutdownHooks.register("rotate4j-postgres-stop", pg::close);
     try {
       pg.init();
       pg.startServer();
@@ -199,5 +201,6 @@ final class PostgresCluster implements AutoCloseable {
       running = false;
     }
     TempDirs.deleteQuietly(dir);
+    ShutdownHooks.unregister(stopOnExit);
   }
 }
