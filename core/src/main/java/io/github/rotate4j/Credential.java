@@ -178,6 +178,22 @@ public final class Credential {
     return d;
   }
 
+  /**
+   * SHA-256 of the presented form, where {@code keyField} (if not null) names the field of a
+   * key/value secret that callers present.
+   */
+  byte[] presentedDigest(String keyField) {
+    if (keyField == null || !(value instanceof SecretValue.KeyValue kv)) {
+      return presentedDigest();
+    }
+    String field = kv.value().get(keyField);
+    if (field == null) {
+      throw new IllegalStateException("credential version " + version + " has no field '" + keyField
+          + "' to match presented keys against (fields: " + kv.value().keySet() + ")");
+    }
+    return sha256(field.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
   static byte[] sha256(byte[] bytes) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(bytes);

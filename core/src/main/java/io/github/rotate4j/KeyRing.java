@@ -137,13 +137,24 @@ public final class KeyRing {
    * to the keys in the ring.
    */
   public Optional<KeyMatch> match(byte[] presented, Instant now) {
+    return match(presented, now, null);
+  }
+
+  /**
+   * Like {@link #match(byte[], Instant)}, for key/value secrets (JSON, Vault KV) whose field
+   * {@code keyField} holds the key callers present; {@code null} means the value's own presented
+   * form.
+   *
+   * @throws IllegalStateException if an entry has no such field
+   */
+  public Optional<KeyMatch> match(byte[] presented, Instant now, String keyField) {
     Objects.requireNonNull(presented, "presented");
     Objects.requireNonNull(now, "now");
     byte[] digest = Credential.sha256(presented);
     Entry found = null;
     for (Entry e : entries()) {
       // no early exit: every entry is compared whatever the outcome
-      boolean equal = MessageDigest.isEqual(digest, e.credential().presentedDigest());
+      boolean equal = MessageDigest.isEqual(digest, e.credential().presentedDigest(keyField));
       if (equal && found == null && e.isValidAt(now)) {
         found = e;
       }

@@ -107,10 +107,13 @@ final class RefreshingCredential implements RotatingCredential {
   private final Predicate<Throwable> isRejection;
   private final boolean lazy;
   private final boolean revokeOnClose;
+  private final String keyField;
   private final List<CredentialListener> listeners = new CopyOnWriteArrayList<>();
   private final ConcurrentHashMap<String, LongAdder> matches = new ConcurrentHashMap<>();
 
   private volatile Snapshot snapshot = Snapshot.NOT_STARTED;
+  /** The hot path's one volatile field: always {@code snapshot.servable}, written right after it. */
+  private volatile Credential servable;
 
   private final ReentrantLock lock = new ReentrantLock();
   // everything below is guarded by lock
@@ -160,6 +163,7 @@ final class RefreshingCredential implements RotatingCredential {
     this.isRejection = b.rejectionClassifier != null ? b.rejectionClassifier : RefreshingCredential::hasRejectionCause;
     this.lazy = Boolean.TRUE.equals(b.lazyStart);
     this.revokeOnClose = !Boolean.FALSE.equals(b.revokeOnClose);
+    this.keyField = b.keyField;
     this.listeners.addAll(b.listeners);
     breaker.getEventPublisher().onStateTransition(e -> {
       if (snapshot.phase != Phase.CLOSED) {
@@ -173,11 +177,17 @@ final class RefreshingCredential implements RotatingCredential {
 
   @Override
   public Credential get() {
-    Credential c = snapshot.servable;
+    Credential c = servable;
     if (c != null) {
       return c;
     }
     throw unavailable(snapshot);
+  }
+
+  /** Under lock: replaces what readers see. */
+  private void publish(Snapshot s) {
+    snapshot = s;
+    servable = s.servable;
   }
 
   private CredentialException unavailable(Snapshot s) {
@@ -536,7 +546,7 @@ final class RefreshingCredential implements RotatingCredential {
       nearMaxTtl = false;
     }
     fresh.leaseId().ifPresent(id -> issuedLeases.put(id, fresh));
-    snapshot = new Snapshot(fresh, ring, Phase.ACTIVE);
+    publish(new Snapshot(fresh, ring, Phase.ACTIVE));
 
     if (old == null) {
       log.info("credential '{}': fetched version {} from {} {}", name, fresh.version(), provider.backend(), provider.path());
@@ -556,7 +566,7 @@ final class RefreshingCredential implements RotatingCredential {
           ? new KeyRing.Entry(renewed, KeySlot.CURRENT, renewed.expiresAt().orElse(null))
           : e);
     }
-    snapshot = new Snapshot(renewed, KeyRing.of(entries), Phase.ACTIVE);
+    publish(new Snapshot(renewed, KeyRing.of(entries), Phase.ACTIVE));
     renewed.leaseId().ifPresent(id -> issuedLeases.put(id, renewed));
     Duration remaining = renewed.remainingAt(now).orElse(null);
     if (remaining != null && leaseTtl != null
@@ -717,7 +727,7 @@ final class RefreshingCredential implements RotatingCredential {
         }
       }
       if (kept.size() != s.ring.entries().size()) {
-        snapshot = new Snapshot(s.servable, KeyRing.of(kept), s.phase);
+        publish(new Snapshot(s.servable, KeyRing.of(kept), s.phase));
       }
       schedulePrune(now);
     } finally {
@@ -736,7 +746,7 @@ final class RefreshingCredential implements RotatingCredential {
         return;
       }
       Instant now = context.clock.instant();
-      snapshot = new Snapshot(null, s.ring, Phase.EXPIRED);
+      publish(new Snapshot(null, s.ring, Phase.EXPIRED));
       log.error("credential '{}': version {} reached its hard expiry without a replacement; get() now fails",
           name, c.version());
       if (inFlight == null) {
@@ -854,7 +864,9 @@ final class RefreshingCredential implements RotatingCredential {
 
   @Override
   public Optional<KeyMatch> verify(String presentedKey) {
-    Optional<KeyMatch> match = keyRing().match(presentedKey, context.clock.instant());
+    java.util.Objects.requireNonNull(presentedKey, "presentedKey");
+    Optional<KeyMatch> match = keyRing().match(
+        presentedKey.getBytes(java.nio.charset.StandardCharsets.UTF_8), context.clock.instant(), keyField);
     match.ifPresent(m -> matches.computeIfAbsent(m.version(), v -> new LongAdder()).increment());
     return match;
   }
@@ -929,7 +941,7 @@ final class RefreshingCredential implements RotatingCredential {
         issuedLeases.values().stream().filter(c -> !c.isExpiredAt(now)).forEach(toRevoke::add);
       }
       issuedLeases.clear();
-      snapshot = new Snapshot(null, snapshot.ring, Phase.CLOSED);
+      publish(new Snapshot(null, snapshot.ring, Phase.CLOSED));
     } finally {
       lock.unlock();
     }

@@ -66,6 +66,7 @@ public final class RotatingCredentialBuilder {
   Predicate<Throwable> rejectionClassifier;
   Boolean lazyStart;
   Boolean revokeOnClose;
+  String keyField;
   final List<CredentialListener> listeners = new ArrayList<>();
 
   RotatingCredentialBuilder(String name, CredentialProvider provider) {
@@ -152,6 +153,16 @@ public final class RotatingCredentialBuilder {
   /** Whether close revokes the leases this process obtained (default true). */
   public RotatingCredentialBuilder revokeOnClose(boolean revoke) {
     this.revokeOnClose = once("revokeOnClose", this.revokeOnClose, revoke);
+    return this;
+  }
+
+  /**
+   * For key/value secrets (a JSON object, a Vault KV entry): the field whose value callers present,
+   * used by {@link RotatingCredential#verify}. Not needed for text, binary, username/password or
+   * one-field secrets.
+   */
+  public RotatingCredentialBuilder keyField(String field) {
+    this.keyField = once("keyField", this.keyField, field);
     return this;
   }
 

@@ -58,6 +58,31 @@ class KeyRingTest {
   }
 
   @Test
+  void keyField_selectsTheFieldOfAMapThatCallersPresent() {
+    Credential json = Credential.builder("7").value(SecretValue.ofMap(Map.of("apiKey", "k-7", "clientId", "c")))
+        .issuedAt(T0).build();
+    KeyRing ring = KeyRing.of(json);
+    assertThat(ring.match("k-7".getBytes(java.nio.charset.StandardCharsets.UTF_8), T0, "apiKey"))
+        .contains(new KeyMatch("7", KeySlot.CURRENT));
+    assertThat(ring.match("c".getBytes(java.nio.charset.StandardCharsets.UTF_8), T0, "apiKey")).isEmpty();
+    assertThatThrownBy(() -> ring.match("k-7".getBytes(java.nio.charset.StandardCharsets.UTF_8), T0, "nope"))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("'nope'").hasMessageContaining("apiKey")
+        .hasMessageNotContaining("k-7");
+  }
+
+  @Test
+  void verify_usesTheConfiguredKeyField() {
+    Fixture f = new Fixture();
+    io.github.rotate4j.testing.InMemoryCredentialProvider backend = f.backend()
+        .initialValue(SecretValue.ofMap(Map.of("apiKey", "k-1", "clientId", "c"))).build();
+    try (RotatingCredential c = f.builder(backend).keyField("apiKey").build()) {
+      c.start();
+      assertThat(c.verify("k-1")).contains(new KeyMatch("1", KeySlot.CURRENT));
+      assertThat(c.verify("c")).isEmpty();
+    }
+  }
+
+  @Test
   void ring_needsExactlyOneCurrent() {
     assertThatThrownBy(() -> KeyRing.of(List.of(new KeyRing.Entry(key("1", "a"), KeySlot.PREVIOUS, null))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("current");

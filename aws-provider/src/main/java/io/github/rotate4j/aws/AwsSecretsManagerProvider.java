@@ -1,0 +1,465 @@
+package io.github.rotate4j.aws;
+
+import io.github.rotate4j.BackendException;
+import io.github.rotate4j.Credential;
+import io.github.rotate4j.KeyRing;
+import io.github.rotate4j.PermanentBackendException;
+import io.github.rotate4j.SecretValue;
+import io.github.rotate4j.spi.CredentialProvider;
+import io.github.rotate4j.spi.FetchContext;
+import io.github.rotate4j.spi.FetchResult;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClientBuilder;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerServiceClientConfiguration;
+import software.amazon.awssdk.services.secretsmanager.model.DescribeSecretRequest;
+import software.amazon.awssdk.services.secretsmanager.model.DescribeSecretResponse;
+import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueRequest;
+import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueResponse;
+import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException;
+
+/**
+ * Reads one secret from AWS Secrets Manager with its staging labels: {@code AWSCURRENT} becomes
+ * the current credential, {@code AWSPREVIOUS} the previous one (kept for the grace window) and
+ * {@code AWSPENDING} the pending one. During a rotation, between {@code setSecret} and
+ * {@code finishSecret}, the downstream already accepts the pending key, so
+ * {@link io.github.rotate4j.RotatingCredential#call} can fall back to it on a rejection.
+ *
+ * <pre>{@code
+ * AwsSecretsManagerProvider provider = AwsSecretsManagerProvider.builder("prod/payments/api-key")
+ *     .region(Region.EU_WEST_1)
+ *     .build();
+ * RotatingCredential apiKey = RotatingCredential.builder("payments-api-key", provider).build().start();
+ * }</pre>
+ *
+ * <p><b>Calls per poll.</b> Each fetch makes one {@code DescribeSecret} call and reads the
+ * version-to-stage map; it then calls {@code GetSecretValue}, always with an explicit
+ * {@code VersionId}, only for versions that are not already in the ring the credential holds. An
+ * unchanged secret therefore costs one cheap call per poll. The IAM policy needs
+ * {@code secretsmanager:DescribeSecret} and {@code secretsmanager:GetSecretValue} on the secret
+ * (plus {@code kms:Decrypt} if it is encrypted with a customer-managed key).
+ *
+ * <p><b>Values.</b> Text, JSON, binary and database (username/password) secrets, chosen per
+ * {@link SecretFormat} (default {@link SecretFormat#AUTO}). Each credential's version is the AWS
+ * {@code VersionId}, its issued-at the version's {@code CreatedDate}; the current credential
+ * carries the secret's {@code NextRotationDate}, if any, so that overdue rotations are reported.
+ *
+ * <p><b>Errors.</b> Throttling, 5xx, {@code InternalServiceError}, I/O errors and timeouts are
+ * thrown as {@link io.github.rotate4j.TransientBackendException}; access denied, not found,
+ * decryption failure, invalid request or parameter, a malformed response and a value that does not
+ * fit the format as {@link PermanentBackendException}. Messages name the secret id, never its value.
+ *
+ * <p><b>Client.</b> By default the provider builds its own {@link SecretsManagerClient} on the
+ * URL-connection HTTP client, with SDK retries turned off (Rotate4j's engine retries with backoff
+ * and jitter on its own scheduler, and counts each failure in its circuit breaker; SDK retries on top
+ * would multiply the attempts and hide failures from the breaker) and with the timeouts set in the
+ * builder. That client is closed by {@link #close()}. A client passed with
+ * {@link Builder#client(SecretsManagerClient)} is used as it is (configure its retries yourself) and
+ * left open.
+ *
+ * <p><b>Thread safety:</b> immutable and safe for concurrent use.
+ */
+public final class AwsSecretsManagerProvider implements CredentialProvider {
+
+  /** The backend kind used in messages and metrics. */
+  public static final String BACKEND = "aws-secretsmanager";
+
+  /** The staging label of the current version. */
+  public static final String AWSCURRENT = "AWSCURRENT";
+  /** The staging label of the version before the current one. */
+  public static final String AWSPREVIOUS = "AWSPREVIOUS";
+  /** The staging label of a version staged by a rotation but not yet promoted. */
+  public static final String AWSPENDING = "AWSPENDING";
+
+  /** Default bound on one API call, connection and response included. */
+  public static final Duration DEFAULT_API_CALL_TIMEOUT = Duration.ofSeconds(5);
+  /** Default bound on opening a connection (only for the HTTP client the provider creates). */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+
+  /** Metadata key holding the secret's ARN. */
+  public static final String METADATA_ARN = "aws.arn";
+
+  private static final Logger log = LoggerFactory.getLogger(AwsSecretsManagerProvider.class);
+
+  private final String secretId;
+  private final SecretsManagerClient client;
+  private final boolean ownsClient;
+  private final AwsRequestOverrideConfiguration requestOverride;
+  private final SecretDecoder decoder;
+  private final String backendId;
+
+  private AwsSecretsManagerProvider(Builder b) {
+    this.secretId = b.secretId;
+    this.decoder = new SecretDecoder(b.format == null ? SecretFormat.AUTO : b.format);
+    if (b.client != null) {
+      this.client = b.client;
+      this.ownsClient = false;
+      // the caller's client keeps its own settings; only timeouts set here are applied per request
+      this.requestOverride = b.apiCallTimeout == null
+          ? null
+          : AwsRequestOverrideConfiguration.builder().apiCallTimeout(b.apiCallTimeout).build();
+    } else {
+      this.client = createClient(b);
+      this.ownsClient = true;
+      this.requestOverride = null;
+    }
+    this.backendId = BACKEND + "@" + describeEndpoint(client.serviceClientConfiguration());
+  }
+
+  /** Starts a provider for the secret with the given name or ARN. */
+  public static Builder builder(String secretId) {
+    return new Builder(secretId);
+  }
+
+  private static SecretsManagerClient createClient(Builder b) {
+    Duration callTimeout = b.apiCallTimeout == null ? DEFAULT_API_CALL_TIMEOUT : b.apiCallTimeout;
+    SecretsManagerClientBuilder cb = SecretsManagerClient.builder()
+        .overrideConfiguration(ClientOverrideConfiguration.builder()
+            // Rotate4j retries with backoff on its own scheduler and feeds every failure to its
+            // circuit breaker; the SDK's own retries would multiply attempts behind its back.
+            .retryStrategy(AwsRetryStrategy.doNotRetry())
+            .apiCallTimeout(callTimeout)
+            .build());
+    if (b.httpClient != null) {
+      cb.httpClient(b.httpClient); // the caller's HTTP client: the SDK leaves it open on close
+    } else {
+      Duration connect = b.connectTimeout == null ? DEFAULT_CONNECT_TIMEOUT : b.connectTimeout;
+      cb.httpClientBuilder(UrlConnectionHttpClient.builder()
+          .connectionTimeout(connect)
+          .socketTimeout(callTimeout));
+    }
+    if (b.region != null) {
+      cb.region(b.region);
+    }
+    if (b.endpointOverride != null) {
+      cb.endpointOverride(b.endpointOverride);
+    }
+    if (b.credentialsProvider != null) {
+      cb.credentialsProvider(b.credentialsProvider);
+    }
+    try {
+      return cb.build();
+    } catch (SdkException e) {
+      throw new IllegalStateException(
+          "cannot create a Secrets Manager client for secret '" + b.secretId + "': " + e.getMessage()
+              + " (set region(...) on the builder, or AWS_REGION in the environment)", e);
+    }
+  }
+
+  private static String describeEndpoint(SecretsManagerServiceClientConfiguration config) {
+    return config.endpointOverride().map(URI::toString)
+        .orElseGet(() -> config.region() == null ? "default" : config.region().id());
+  }
+
+  @Override
+  public String backend() {
+    return BACKEND;
+  }
+
+  @Override
+  public String path() {
+    return secretId;
+  }
+
+  /** {@code aws-secretsmanager@<endpoint override or region>}. */
+  @Override
+  public String backendId() {
+    return backendId;
+  }
+
+  /**
+   * Reads the secret's stages with {@code DescribeSecret} and the values of versions not yet in
+   * {@code context.knownRing()} with {@code GetSecretValue} by {@code VersionId}.
+   *
+   * @throws io.github.rotate4j.TransientBackendException for throttling, 5xx, I/O errors, timeouts
+   * @throws PermanentBackendException for access denied, not found, decryption failure, invalid
+   *     requests, a secret without AWSCURRENT or scheduled for deletion, a malformed response or a
+   *     value that does not fit the configured format
+   */
+  @Override
+  public FetchResult fetch(FetchContext context) {
+    String credentialName = context.credentialName();
+    DescribeSecretResponse described = call("DescribeSecret", credentialName, () -> client.describeSecret(
+        DescribeSecretRequest.builder().secretId(secretId).overrideConfiguration(requestOverride).build()));
+    if (described.deletedDate() != null) {
+      throw new PermanentBackendException(credentialName, BACKEND, secretId,
+          "secret '" + secretId + "' is scheduled for deletion (since " + described.deletedDate() + ")", null);
+    }
+    Map<String, List<String>> stages = described.versionIdsToStages();
+    String currentId = versionWithStage(stages, AWSCURRENT)
+        .orElseThrow(() -> new PermanentBackendException(credentialName, BACKEND, secretId,
+            "secret '" + secretId + "' has no version labelled " + AWSCURRENT, null));
+    Optional<String> previousId = versionWithStage(stages, AWSPREVIOUS).filter(id -> !id.equals(currentId));
+    Optional<String> pendingId = versionWithStage(stages, AWSPENDING).filter(id -> !id.equals(currentId));
+
+    Optional<KeyRing> known = context.knownRing();
+    Credential current = withNextRotation(
+        version(currentId, true, described, known, credentialName).orElseThrow(), described.nextRotationDate());
+    FetchResult.Builder result = FetchResult.builder(current);
+    previousId.flatMap(id -> version(id, false, described, known, credentialName)).ifPresent(result::previous);
+    pendingId.flatMap(id -> version(id, false, described, known, credentialName)).ifPresent(result::pending);
+    FetchResult fetched = result.build();
+    log.debug("Read secret '{}' for credential '{}': {}", secretId, credentialName, fetched);
+    return fetched;
+  }
+
+  /**
+   * The credential for {@code versionId}: the known one if the ring has it, else read by version.
+   * A non-current version that vanished between the two calls (labels moved) is left out.
+   */
+  private Optional<Credential> version(
+      String versionId, boolean required, DescribeSecretResponse described, Optional<KeyRing> known,
+      String credentialName) {
+    Optional<Credential> reused = known.flatMap(ring -> ring.entry(versionId)).map(KeyRing.Entry::credential);
+    if (reused.isPresent()) {
+      return reused;
+    }
+    GetSecretValueRequest request = GetSecretValueRequest.builder()
+        .secretId(secretId)
+        .versionId(versionId)
+        .overrideConfiguration(requestOverride)
+        .build();
+    GetSecretValueResponse response;
+    try {
+      response = client.getSecretValue(request);
+    } catch (ResourceNotFoundException gone) {
+      if (!required) {
+        log.debug("Version {} of secret '{}' disappeared while reading it; leaving it out", versionId, secretId);
+        return Optional.empty();
+      }
+      throw AwsFailureClassifier.classify(gone, "GetSecretValue", credentialName, BACKEND, secretId);
+    } catch (SdkException e) {
+      throw AwsFailureClassifier.classify(e, "GetSecretValue", credentialName, BACKEND, secretId);
+    }
+    SecretValue value;
+    try {
+      SdkBytes binary = response.secretBinary();
+      value = decoder.decode(response.secretString(), binary == null ? null : binary.asByteArray());
+    } catch (SecretDecoder.UndecodableSecretException e) {
+      throw new PermanentBackendException(credentialName, BACKEND, secretId,
+          "version " + versionId + " of secret '" + secretId + "': " + e.getMessage(), null);
+    }
+    Instant issuedAt = firstNonNull(response.createdDate(), described.lastChangedDate(), described.createdDate());
+    Credential.Builder credential = Credential.builder(versionId)
+        .value(value)
+        .issuedAt(issuedAt == null ? Instant.now() : issuedAt);
+    String arn = response.arn() != null ? response.arn() : described.arn();
+    if (arn != null) {
+      credential.metadata(METADATA_ARN, arn);
+    }
+    return Optional.of(credential.build());
+  }
+
+  private static Credential withNextRotation(Credential credential, Instant nextRotation) {
+    if (Objects.equals(credential.nextRotation().orElse(null), nextRotation)) {
+      return credential;
+    }
+    return credential.toBuilder().nextRotation(nextRotation).build();
+  }
+
+  private static Optional<String> versionWithStage(Map<String, List<String>> stages, String stage) {
+    return stages.entrySet().stream()
+        .filter(e -> e.getValue() != null && e.getValue().contains(stage))
+        .map(Map.Entry::getKey)
+        .findFirst();
+  }
+
+  private <T> T call(String operation, String credentialName, Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (SdkException e) {
+      throw AwsFailureClassifier.classify(e, operation, credentialName, BACKEND, secretId);
+    }
+  }
+
+  @SafeVarargs
+  private static <T> T firstNonNull(T... values) {
+    for (T v : values) {
+      if (v != null) {
+        return v;
+      }
+    }
+    return null;
+  }
+
+  /** Closes the Secrets Manager client if this provider created it; a client passed in stays open. */
+  @Override
+  public void close() {
+    if (ownsClient) {
+      client.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "AwsSecretsManagerProvider[secretId=" + secretId + ", backend=" + backendId + "]";
+  }
+
+  /**
+   * Configures an {@link AwsSecretsManagerProvider}. Not thread-safe; each setting may be made once.
+   *
+   * <p>Either let the provider build its client (region, endpoint override, credentials provider,
+   * HTTP client and timeouts; anything left unset comes from the SDK's default chains) or pass a
+   * whole {@link SecretsManagerClient}; the two are exclusive, except for
+   * {@link #apiCallTimeout(Duration)}, which is then applied to each request.
+   */
+  public static final class Builder {
+    private final String secretId;
+    private Region region;
+    private URI endpointOverride;
+    private AwsCredentialsProvider credentialsProvider;
+    private SdkHttpClient httpClient;
+    private SecretsManagerClient client;
+    private Duration apiCallTimeout;
+    private Duration connectTimeout;
+    private SecretFormat format;
+
+    private Builder(String secretId) {
+      Objects.requireNonNull(secretId, "secretId");
+      if (secretId.isBlank()) {
+        throw new IllegalArgumentException("secretId must not be blank");
+      }
+      this.secretId = secretId;
+    }
+
+    /** The AWS region (default: the SDK's region chain, e.g. {@code AWS_REGION}). */
+    public Builder region(Region region) {
+      this.region = once("region", this.region, region);
+      return this;
+    }
+
+    /** The AWS region by id, e.g. {@code eu-west-1}. */
+    public Builder region(String region) {
+      Objects.requireNonNull(region, "region");
+      if (region.isBlank()) {
+        throw new IllegalArgumentException("region must not be blank");
+      }
+      return region(Region.of(region));
+    }
+
+    /** Another endpoint, e.g. a VPC endpoint or a local emulator. */
+    public Builder endpointOverride(URI endpoint) {
+      Objects.requireNonNull(endpoint, "endpointOverride");
+      if (endpoint.getScheme() == null || endpoint.getHost() == null) {
+        throw new IllegalArgumentException("endpointOverride must be an absolute URI with a host, but was " + endpoint);
+      }
+      this.endpointOverride = once("endpointOverride", this.endpointOverride, endpoint);
+      return this;
+    }
+
+    /** Where the AWS credentials come from (default: the SDK's default credentials chain). */
+    public Builder credentialsProvider(AwsCredentialsProvider provider) {
+      this.credentialsProvider = once("credentialsProvider", this.credentialsProvider, provider);
+      return this;
+    }
+
+    /**
+     * The HTTP client for the SDK client the provider creates (default: a URL-connection client
+     * created and closed by the provider). A client passed here is not closed by the provider.
+     */
+    public Builder httpClient(SdkHttpClient httpClient) {
+      this.httpClient = once("httpClient", this.httpClient, httpClient);
+      return this;
+    }
+
+    /**
+     * A ready Secrets Manager client to use instead of building one. The provider does not close it
+     * and does not change its retry settings: turn SDK retries off or down yourself.
+     */
+    public Builder client(SecretsManagerClient client) {
+      this.client = once("client", this.client, client);
+      return this;
+    }
+
+    /**
+     * The bound on each API call (default {@link #DEFAULT_API_CALL_TIMEOUT}); a call that takes
+     * longer fails as a transient error.
+     */
+    public Builder apiCallTimeout(Duration timeout) {
+      this.apiCallTimeout = once("apiCallTimeout", this.apiCallTimeout, positive("apiCallTimeout", timeout));
+      return this;
+    }
+
+    /** The bound on opening a connection (default {@link #DEFAULT_CONNECT_TIMEOUT}); only for the default HTTP client. */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = once("connectTimeout", this.connectTimeout, positive("connectTimeout", timeout));
+      return this;
+    }
+
+    /** How to interpret the value (default {@link SecretFormat#AUTO}). */
+    public Builder format(SecretFormat format) {
+      this.format = once("format", this.format, format);
+      return this;
+    }
+
+    /**
+     * Builds the provider and, unless a client was passed in, its Secrets Manager client.
+     *
+     * @throws IllegalStateException if a client was passed together with settings for building one,
+     *     or the SDK cannot build a client (e.g. no region anywhere)
+     */
+    public AwsSecretsManagerProvider build() {
+      if (client != null) {
+        List<String> conflicting = new ArrayList<>();
+        if (region != null) {
+          conflicting.add("region");
+        }
+        if (endpointOverride != null) {
+          conflicting.add("endpointOverride");
+        }
+        if (credentialsProvider != null) {
+          conflicting.add("credentialsProvider");
+        }
+        if (httpClient != null) {
+          conflicting.add("httpClient");
+        }
+        if (connectTimeout != null) {
+          conflicting.add("connectTimeout");
+        }
+        if (!conflicting.isEmpty()) {
+          throw new IllegalStateException("client(...) was given, so " + conflicting
+              + " cannot be applied; configure them on the client instead");
+        }
+      }
+      if (httpClient != null && connectTimeout != null) {
+        throw new IllegalStateException("connectTimeout applies only to the default HTTP client, but httpClient(...) was given");
+      }
+      return new AwsSecretsManagerProvider(this);
+    }
+
+    private static Duration positive(String name, Duration d) {
+      Objects.requireNonNull(d, name);
+      if (d.isZero() || d.isNegative()) {
+        throw new IllegalArgumentException(name + " must be greater than 0, but was " + d);
+      }
+      return d;
+    }
+
+    private static <T> T once(String setting, T current, T value) {
+      Objects.requireNonNull(value, setting);
+      if (current != null) {
+        throw new IllegalStateException(setting + " was already set to " + current);
+      }
+      return value;
+    }
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * AWS Secrets Manager provider for Rotate4j: reads AWSCURRENT, AWSPREVIOUS and AWSPENDING by
+ * explicit version, detects changes with one {@code DescribeSecret} call per poll, and decodes
+ * text, JSON, binary and database (username/password) secrets. Start with
+ * {@link io.github.rotate4j.aws.AwsSecretsManagerProvider#builder(String)}.
+ */
+package io.github.rotate4j.aws;

@@ -1,0 +1,30 @@
+package io.github.rotate4j.aws;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
+
+/** Counts the API calls a client sends, by operation name. */
+final class CountingInterceptor implements ExecutionInterceptor {
+
+  private final Map<String, AtomicLong> calls = new ConcurrentHashMap<>();
+
+  @Override
+  public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+    String operation = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
+    calls.computeIfAbsent(operation, k -> new AtomicLong()).incrementAndGet();
+  }
+
+  long count(String operation) {
+    AtomicLong n = calls.get(operation);
+    return n == null ? 0 : n.get();
+  }
+
+  void clear() {
+    calls.clear();
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * Reads secrets from files: a single file, or a directory of files as written by Vault Agent, the
+ * Secrets Store CSI driver or a Kubernetes Secret volume. Start at
+ * {@link io.github.rotate4j.file.FileCredentialProvider}.
+ */
+package io.github.rotate4j.file;
