@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-test-servers.sh
-mvn -B -ntp verify "$@"
+mvn -B -ntp clean verify "$@"

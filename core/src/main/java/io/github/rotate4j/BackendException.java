@@ -9,8 +9,16 @@ public abstract sealed class BackendException extends CredentialException
 
   private static final long serialVersionUID = 1L;
 
-  BackendException(String credentialName, String backend, String path, String message, Throwable cause) {
+  private final int httpStatus;
+
+  BackendException(String credentialName, String backend, String path, String message, Throwable cause, int httpStatus) {
     super(credentialName, backend, path, message, cause);
+    this.httpStatus = httpStatus;
+  }
+
+  /** The HTTP status the backend answered with, for HTTP backends that answered at all. */
+  public java.util.OptionalInt httpStatus() {
+    return httpStatus > 0 ? java.util.OptionalInt.of(httpStatus) : java.util.OptionalInt.empty();
   }
 
   /** Whether the failure is worth retrying. */

@@ -10,7 +10,13 @@ public final class TransientBackendException extends BackendException {
   }
 
   public TransientBackendException(String credentialName, String backend, String path, String message, Throwable cause) {
-    super(credentialName, backend, path, message, cause);
+    this(credentialName, backend, path, message, cause, 0);
+  }
+
+  /** With the HTTP status the backend answered with (see {@link #httpStatus()}). */
+  public TransientBackendException(
+      String credentialName, String backend, String path, String message, Throwable cause, int httpStatus) {
+    super(credentialName, backend, path, message, cause, httpStatus);
   }
 
   @Override

@@ -193,14 +193,14 @@ final class VaultTransport {
   static BackendException statusFailure(String credentialName, String path, int status, String body) {
     String message = "HTTP " + status + describeStatus(status) + vaultErrors(body);
     if (status == 429 || status == 412 || status >= 500) {
-      return new TransientBackendException(credentialName, BACKEND, path, message, null);
+      return new TransientBackendException(credentialName, BACKEND, path, message, null, status);
     }
-    return new PermanentBackendException(credentialName, BACKEND, path, message, null);
+    return new PermanentBackendException(credentialName, BACKEND, path, message, null, status);
   }
 
   /** Whether {@code e} reports an HTTP 403 (see {@link #statusFailure}). */
   static boolean isPermissionDenied(BackendException e) {
-    return e.getMessage() != null && e.getMessage().contains(": HTTP 403 ");
+    return e.httpStatus().orElse(0) == 403;
   }
 
   private static String describeStatus(int status) {
