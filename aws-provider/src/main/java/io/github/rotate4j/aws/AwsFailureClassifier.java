@@ -94,8 +94,8 @@ final class AwsFailureClassifier {
       transientFailure = status == 429 || status >= 500 || e.isThrottlingException();
     }
     return transientFailure
-        ? new TransientBackendException(credentialName, backend, secretId, prefix + detail, e)
-        : new PermanentBackendException(credentialName, backend, secretId, prefix + detail, e);
+        ? new TransientBackendException(credentialName, backend, secretId, prefix + detail, e, status)
+        : new PermanentBackendException(credentialName, backend, secretId, prefix + detail, e, status);
   }
 
   /** For error bodies the SDK could not read (e.g. an XML error from a proxy or an emulator). */

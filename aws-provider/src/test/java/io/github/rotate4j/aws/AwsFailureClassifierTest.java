@@ -41,6 +41,7 @@ class AwsFailureClassifierTest {
     BackendException classified = classify(e);
 
     assertThat(classified.kind()).isEqualTo(kind);
+    assertThat(classified.httpStatus()).hasValue(status);
     assertThat(classified).hasMessageContaining("HTTP " + status).hasMessageContaining(SECRET);
   }
 
