@@ -90,7 +90,8 @@ public final class Credential {
   }
 
   /**
-   * The value as a key/value map (text, binary and username/password values are not maps).
+   * The value as a key/value map. A username/password value gives its attributes plus
+   * {@code username} and {@code password}.
    *
    * @throws IllegalStateException if the value is not a key/value secret
    */
@@ -99,7 +100,10 @@ public final class Credential {
       return kv.value();
     }
     if (value instanceof SecretValue.UsernamePassword up) {
-      return Map.of("username", up.username(), "password", up.password());
+      Map<String, String> all = new LinkedHashMap<>(up.attributes());
+      all.put("username", up.username());
+      all.put("password", up.password());
+      return Collections.unmodifiableMap(all);
     }
     throw new IllegalStateException("credential version " + version + " is not a key/value secret but " + value.kind());
   }
@@ -117,7 +121,10 @@ public final class Credential {
     if (value instanceof SecretValue.KeyValue kv
         && kv.value().containsKey("username")
         && kv.value().containsKey("password")) {
-      return new SecretValue.UsernamePassword(kv.value().get("username"), kv.value().get("password"));
+      Map<String, String> attributes = new LinkedHashMap<>(kv.value());
+      attributes.remove("username");
+      attributes.remove("password");
+      return new SecretValue.UsernamePassword(kv.value().get("username"), kv.value().get("password"), attributes);
     }
     throw new IllegalStateException(
         "credential version " + version + " has no username and password but is " + value.kind());

@@ -38,7 +38,15 @@ public abstract sealed class SecretValue
 
   /** A username and password, such as database credentials. */
   public static SecretValue ofUsernamePassword(String username, String password) {
-    return new UsernamePassword(username, password);
+    return new UsernamePassword(username, password, Map.of());
+  }
+
+  /**
+   * A username and password with the connection details stored beside them (for example
+   * {@code engine}, {@code host}, {@code port}, {@code dbname} of a database secret); the map is copied.
+   */
+  public static SecretValue ofUsernamePassword(String username, String password, Map<String, String> attributes) {
+    return new UsernamePassword(username, password, attributes);
   }
 
   /**
@@ -168,14 +176,27 @@ public abstract sealed class SecretValue
     }
   }
 
-  /** A username and password; the password is the presented form. */
+  /**
+   * A username and password, and the connection details stored with them; the password is the
+   * presented form.
+   */
   public static final class UsernamePassword extends SecretValue {
     private final String username;
     private final String password;
+    private final Map<String, String> attributes;
 
-    UsernamePassword(String username, String password) {
+    UsernamePassword(String username, String password, Map<String, String> attributes) {
       this.username = Objects.requireNonNull(username, "username");
       this.password = Objects.requireNonNull(password, "password");
+      Objects.requireNonNull(attributes, "attributes");
+      Map<String, String> copy = new LinkedHashMap<>();
+      attributes.forEach((k, v) -> {
+        if (k.equals("username") || k.equals("password")) {
+          throw new IllegalArgumentException("attributes must not repeat the " + k);
+        }
+        copy.put(Objects.requireNonNull(k, "key"), Objects.requireNonNull(v, "value of " + k));
+      });
+      this.attributes = Collections.unmodifiableMap(copy);
     }
 
     public String username() {
@@ -186,6 +207,11 @@ public abstract sealed class SecretValue
       return password;
     }
 
+    /** Connection details stored with the login (host, port, dbname, engine, ...); may be empty. */
+    public Map<String, String> attributes() {
+      return attributes;
+    }
+
     @Override
     byte[] presentedForm() {
       return password.getBytes(StandardCharsets.UTF_8);
@@ -193,19 +219,20 @@ public abstract sealed class SecretValue
 
     @Override
     String kind() {
-      return "username-password";
+      return attributes.isEmpty() ? "username-password" : "username-password " + attributes.keySet();
     }
 
     @Override
     public boolean equals(Object o) {
       return o instanceof UsernamePassword up
           && up.username.equals(username)
-          && up.password.equals(password);
+          && up.password.equals(password)
+          && up.attributes.equals(attributes);
     }
 
     @Override
     public int hashCode() {
-      return Objects.hash(username, password);
+      return Objects.hash(username, password, attributes);
     }
   }
 }

@@ -112,5 +112,13 @@ class KeyRingTest {
     Credential kv = Credential.builder("1").value(SecretValue.ofMap(Map.of("username", "u", "password", "p")))
         .issuedAt(T0).build();
     assertThat(kv.usernamePassword().username()).isEqualTo("u");
+    Credential db = Credential.builder("2")
+        .value(SecretValue.ofUsernamePassword("app", "pw", Map.of("host", "db.local", "port", "5432")))
+        .issuedAt(T0).build();
+    assertThat(db.usernamePassword().attributes()).containsEntry("host", "db.local");
+    assertThat(db.secretMap()).containsEntry("username", "app").containsEntry("port", "5432");
+    assertThat(db.value().toString()).doesNotContain("pw").doesNotContain("app");
+    assertThatThrownBy(() -> SecretValue.ofUsernamePassword("a", "b", Map.of("password", "c")))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -75,7 +75,10 @@ final class SecretDecoder {
     if (username == null || password == null) {
       return Optional.empty();
     }
-    return Optional.of(SecretValue.ofUsernamePassword(username, password));
+    Map<String, String> attributes = new java.util.LinkedHashMap<>(fields);
+    attributes.remove("username");
+    attributes.remove("password");
+    return Optional.of(SecretValue.ofUsernamePassword(username, password, attributes));
   }
 
   private static Map<String, String> parse(String text) throws UndecodableSecretException {

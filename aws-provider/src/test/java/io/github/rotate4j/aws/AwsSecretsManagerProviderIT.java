@@ -161,6 +161,8 @@ class AwsSecretsManagerProviderIT {
       assertThat(current.value()).isInstanceOf(SecretValue.UsernamePassword.class);
       assertThat(current.usernamePassword().username()).isEqualTo("app");
       assertThat(current.usernamePassword().password()).isEqualTo("s3cr3t");
+      assertThat(current.usernamePassword().attributes())
+          .containsExactly(Map.entry("engine", "postgres"), Map.entry("host", "db.local"), Map.entry("port", "5432"));
     }
   }
 

@@ -30,7 +30,8 @@ class SecretDecoderTest {
 
   @Test
   void auto_databaseShape_becomesUsernamePassword() throws Exception {
-    assertThat(decode(SecretFormat.AUTO, DB)).isEqualTo(SecretValue.ofUsernamePassword("app", "pw-1"));
+    assertThat(decode(SecretFormat.AUTO, DB))
+        .isEqualTo(SecretValue.ofUsernamePassword("app", "pw-1", Map.of("engine", "postgres", "port", "5432")));
   }
 
   @Test
