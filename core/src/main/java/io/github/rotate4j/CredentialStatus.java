@@ -23,6 +23,9 @@ public final class CredentialStatus {
   private final int consecutiveFailures;
   private final Instant nextRefresh;
   private final CircuitBreaker.State circuitState;
+  private final long successfulRefreshes;
+  private final long failedAttempts;
+  private final long rotations;
 
   CredentialStatus(
       String name,
@@ -34,7 +37,10 @@ public final class CredentialStatus {
       Failure lastFailure,
       int consecutiveFailures,
       Instant nextRefresh,
-      CircuitBreaker.State circuitState) {
+      CircuitBreaker.State circuitState,
+      long successfulRefreshes,
+      long failedAttempts,
+      long rotations) {
     this.name = name;
     this.state = state;
     this.currentVersion = currentVersion;
@@ -45,6 +51,9 @@ public final class CredentialStatus {
     this.consecutiveFailures = consecutiveFailures;
     this.nextRefresh = nextRefresh;
     this.circuitState = circuitState;
+    this.successfulRefreshes = successfulRefreshes;
+    this.failedAttempts = failedAttempts;
+    this.rotations = rotations;
   }
 
   public String name() {
@@ -91,11 +100,27 @@ public final class CredentialStatus {
     return circuitState;
   }
 
+  /** Fetches and renewals that succeeded since start, the first fetch included (monotonic, for metrics). */
+  public long successfulRefreshes() {
+    return successfulRefreshes;
+  }
+
+  /** Backend attempts that failed since start, retries included (monotonic, for metrics). */
+  public long failedAttempts() {
+    return failedAttempts;
+  }
+
+  /** Version changes of the current credential since start (monotonic, for metrics). */
+  public long rotations() {
+    return rotations;
+  }
+
   @Override
   public String toString() {
     return "CredentialStatus[name=" + name + ", state=" + state + ", version=" + currentVersion
         + ", issuedAt=" + issuedAt + ", expiresAt=" + expiresAt + ", lastSuccess=" + lastSuccess
         + ", lastFailure=" + lastFailure + ", consecutiveFailures=" + consecutiveFailures
-        + ", nextRefresh=" + nextRefresh + ", circuit=" + circuitState + "]";
+        + ", nextRefresh=" + nextRefresh + ", circuit=" + circuitState + ", successfulRefreshes="
+        + successfulRefreshes + ", failedAttempts=" + failedAttempts + ", rotations=" + rotations + "]";
   }
 }

@@ -132,6 +132,9 @@ final class RefreshingCredential extends RotatingCredential {
   private Duration leaseTtl;
   private boolean nearMaxTtl;
   private String overdueReported;
+  private long successfulRefreshes;
+  private long failedAttempts;
+  private long rotations;
   private final Map<String, Credential> issuedLeases = new LinkedHashMap<>();
 
   RefreshingCredential(RotatingCredentialBuilder b, EngineContext shared) {
@@ -488,6 +491,7 @@ final class RefreshingCredential extends RotatingCredential {
       inFlight = null;
       lastSuccess = time;
       consecutiveFailures = 0;
+      successfulRefreshes++;
       now = snapshot.servable;
       planNext(time);
       scheduleLifecycle(time);
@@ -552,6 +556,7 @@ final class RefreshingCredential extends RotatingCredential {
       log.info("credential '{}': fetched version {} from {} {}", name, fresh.version(), provider.backend(), provider.path());
       events.add(new CredentialCreated(name, now, fresh.version()));
     } else if (rotated) {
+      rotations++;
       log.info("credential '{}': rotated from version {} to {}", name, old.version(), fresh.version());
       events.add(new CredentialRotated(name, now, old.version(), fresh.version()));
     }
@@ -591,6 +596,7 @@ final class RefreshingCredential extends RotatingCredential {
       FailureKind kind = BackendException.classify(error);
       String message = reasonOf(error);
       consecutiveFailures++;
+      failedAttempts++;
       lastFailure = new CredentialStatus.Failure(now, kind, message);
       boolean renewFailed = cycle.action == Action.RENEW;
       cycle.action = Action.FETCH; // a failed renewal is followed by a new credential
@@ -892,7 +898,8 @@ final class RefreshingCredential extends RotatingCredential {
           shown == null ? null : shown.version(),
           shown == null ? null : shown.issuedAt(),
           shown == null ? null : shown.expiresAt().orElse(null),
-          lastSuccess, lastFailure, consecutiveFailures, nextRefreshAt, breaker.getState());
+          lastSuccess, lastFailure, consecutiveFailures, nextRefreshAt, breaker.getState(),
+          successfulRefreshes, failedAttempts, rotations);
     } finally {
       lock.unlock();
     }

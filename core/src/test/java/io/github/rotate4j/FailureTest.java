@@ -45,6 +45,9 @@ class FailureTest {
       f.advance(Duration.ofSeconds(40));
       assertThat(c.status().state()).isEqualTo(CredentialState.UP);
       assertThat(c.status().consecutiveFailures()).isZero();
+      assertThat(c.status().failedAttempts()).isEqualTo(2);
+      assertThat(c.status().successfulRefreshes()).as("start and recovery").isEqualTo(2);
+      assertThat(c.status().rotations()).isZero();
     }
   }
 

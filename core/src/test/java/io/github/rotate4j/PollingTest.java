@@ -62,6 +62,7 @@ class PollingTest {
             assertThat(e.newVersion()).isEqualTo("2");
           });
       assertThat(c.keyRing().previous()).extracting(Credential::version).containsExactly("1");
+      assertThat(c.status().rotations()).isEqualTo(1);
       assertThat(c.verify("key-1")).contains(new KeyMatch("1", KeySlot.PREVIOUS));
       assertThat(c.verify("key-2")).contains(new KeyMatch("2", KeySlot.CURRENT));
       assertThat(c.verify("key-2")).isPresent();
