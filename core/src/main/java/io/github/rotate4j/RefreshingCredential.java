@@ -287,7 +287,8 @@ final class RefreshingCredential extends RotatingCredential {
     CompletableFuture<RotatingCredential> ready = new CompletableFuture<>();
     if (!lazy) {
       Scheduler.Cancellable deadline = context.scheduler.schedule(() -> failStartup(cycle,
-          new TimeoutException("no credential within the start-up timeout of " + policy.startupTimeout())),
+          new TimeoutException("no credential within the start-up timeout of " + policy.startupTimeout()
+              + lastFailureSuffix())),
           policy.startupTimeout());
       cycle.result.whenComplete((c, e) -> deadline.cancel());
     }

@@ -100,7 +100,8 @@ class StartupTest {
     f.advance(Duration.ofSeconds(1));
     assertThat(started).isCompletedExceptionally();
     assertThatThrownBy(started::get).cause().isInstanceOf(CredentialStartupException.class)
-        .hasMessageContaining("start-up timeout of PT3S");
+        .hasMessageContaining("start-up timeout of PT3S")
+        .hasMessageContaining("last failure: fetch failed (simulated transient failure)");
     assertThat(backend.fetchCount()).isEqualTo(2);
   }
 
