@@ -86,6 +86,7 @@ final class RefreshingCredential extends RotatingCredential {
     final FetchReason reason;
     Action action;
     int attempts;
+    boolean waitingForRetry;
     final CompletableFuture<Credential> result = new CompletableFuture<>();
 
     Cycle(FetchReason reason, Action action) {
@@ -304,7 +305,7 @@ final class RefreshingCredential extends RotatingCredential {
     if (lazy) {
       ready.complete(this);
     }
-    runAttempt(cycle);
+    runAttempt(cycle, 0);
     return ready;
   }
 
@@ -336,41 +337,47 @@ final class RefreshingCredential extends RotatingCredential {
 
   private CompletableFuture<Credential> onDemand(FetchReason reason, Credential rejected) {
     Cycle cycle;
-    boolean fresh = false;
+    int runAfter = -1; // attempts so far of the cycle whose next attempt runs now, or -1
     lock.lock();
     try {
       Snapshot s = snapshot;
       if (!started || s.phase == Phase.CLOSED) {
         return CompletableFuture.failedFuture(unavailable(s));
       }
+      Instant now = context.clock.instant();
+      Credential current = s.servable;
+      if (rejected != null && current != null && !current.version().equals(rejected.version())) {
+        return CompletableFuture.completedFuture(current); // already replaced
+      }
+      boolean forceAllowed = rejected == null || current == null || lastForcedRefresh == null
+          || Duration.between(lastForcedRefresh, now).compareTo(policy.rejectionRateLimit()) >= 0;
       if (inFlight != null) {
         cycle = inFlight;
+        if (cycle.waitingForRetry && forceAllowed) {
+          // the cycle is only waiting out a backoff: an explicit refresh runs its next attempt now
+          cancel(refreshTask);
+          runAfter = cycle.attempts;
+        }
       } else {
-        if (rejected != null) {
-          Instant now = context.clock.instant();
-          Credential current = s.servable;
-          if (current != null && !current.version().equals(rejected.version())) {
-            return CompletableFuture.completedFuture(current); // already replaced
-          }
-          if (current != null && lastForcedRefresh != null
-              && Duration.between(lastForcedRefresh, now).compareTo(policy.rejectionRateLimit()) < 0) {
-            log.debug("credential '{}': rejection of version {} ignored, last forced refresh at {}",
-                name, rejected.version(), lastForcedRefresh);
-            return CompletableFuture.completedFuture(current);
-          }
-          lastForcedRefresh = now;
-          log.info("credential '{}': version {} was rejected downstream, refreshing", name, rejected.version());
+        if (!forceAllowed) {
+          log.debug("credential '{}': rejection of version {} ignored, last forced refresh at {}",
+              name, rejected.version(), lastForcedRefresh);
+          return CompletableFuture.completedFuture(current);
         }
         cycle = new Cycle(reason, Action.FETCH);
         inFlight = cycle;
         cancel(refreshTask);
-        fresh = true;
+        runAfter = 0;
+      }
+      if (rejected != null && runAfter >= 0) {
+        lastForcedRefresh = now;
+        log.info("credential '{}': version {} was rejected downstream, refreshing", name, rejected.version());
       }
     } finally {
       lock.unlock();
     }
-    if (fresh) {
-      runAttempt(cycle);
+    if (runAfter >= 0) {
+      runAttempt(cycle, runAfter);
     }
     return cycle.result.copy();
   }
@@ -387,21 +394,23 @@ final class RefreshingCredential extends RotatingCredential {
     } finally {
       lock.unlock();
     }
-    runAttempt(cycle);
+    runAttempt(cycle, 0);
   }
 
   // ---- attempts -----------------------------------------------------------------------------
 
-  private void runAttempt(Cycle cycle) {
+  /** Runs the next attempt of {@code cycle}, unless another one ran since {@code attemptsSoFar} was read. */
+  private void runAttempt(Cycle cycle, int attemptsSoFar) {
     final Action action;
     final int attempt;
     final FetchContext ctx;
     final Credential current;
     lock.lock();
     try {
-      if (inFlight != cycle || snapshot.phase == Phase.CLOSED) {
+      if (inFlight != cycle || snapshot.phase == Phase.CLOSED || cycle.attempts != attemptsSoFar) {
         return;
       }
+      cycle.waitingForRetry = false;
       attempt = ++cycle.attempts;
       KeyRing ring = snapshot.ring;
       current = ring == null ? null : ring.current();
@@ -621,7 +630,8 @@ final class RefreshingCredential extends RotatingCredential {
         gaveUp = false;
         next = now.plus(delay);
         nextRefreshAt = next;
-        refreshTask = context.scheduler.schedule(() -> runAttempt(cycle), delay);
+        cycle.waitingForRetry = true;
+        refreshTask = context.scheduler.schedule(() -> runAttempt(cycle, attempt), delay);
       } else {
         gaveUp = true;
         inFlight = null;
@@ -768,7 +778,7 @@ final class RefreshingCredential extends RotatingCredential {
     }
     emit(expired);
     if (refresh) {
-      runAttempt(cycle);
+      runAttempt(cycle, 0);
     }
   }
 

@@ -68,4 +68,49 @@ class OnDemandTest {
       assertThat(backend.fetchCount()).as("the old poll at 5 min was replaced").isEqualTo(2);
     }
   }
+
+  @Test
+  void refreshNow_duringABackoff_runsTheNextAttemptAtOnce_withoutASecondCall() {
+    InMemoryCredentialProvider backend = f.staticBackend("key-1");
+    try (RotatingCredential c = f.builder(backend).refreshPolicy(Fixture.policy().jitter(0).build())
+        .retryConfig(io.github.resilience4j.retry.RetryConfig.custom().maxAttempts(5)
+            .waitDuration(Duration.ofSeconds(20)).build()).build()) {
+      c.start();
+      backend.failNext(1, io.github.rotate4j.FailureKind.TRANSIENT);
+      backend.rotate("key-2");
+      f.advance(Duration.ofMinutes(5));
+      assertThat(backend.fetchCount()).as("the poll failed; a retry waits 20 s").isEqualTo(2);
+      assertThat(c.status().nextRefresh()).contains(f.time.now().plusSeconds(20));
+
+      CompletableFuture<Credential> done = c.refreshNow();
+      assertThat(done).isCompletedWithValueMatching(cred -> cred.secretString().equals("key-2"));
+      assertThat(backend.fetchCount()).isEqualTo(3);
+
+      f.advance(Duration.ofSeconds(20));
+      assertThat(backend.fetchCount()).as("the cancelled retry does not run as well").isEqualTo(3);
+      assertThat(c.status().nextRefresh()).contains(f.time.now().minusSeconds(20).plus(Duration.ofMinutes(5)));
+    }
+  }
+
+  @Test
+  void reportRejected_duringABackoff_isRateLimitedToo() {
+    InMemoryCredentialProvider backend = f.staticBackend("key-1");
+    try (RotatingCredential c = f.builder(backend).refreshPolicy(Fixture.policy().jitter(0).build())
+        .retryConfig(io.github.resilience4j.retry.RetryConfig.custom().maxAttempts(5)
+            .waitDuration(Duration.ofSeconds(20)).build()).build()) {
+      c.start();
+      Credential current = c.get();
+      backend.failAlways(io.github.rotate4j.FailureKind.TRANSIENT);
+      f.advance(Duration.ofMinutes(5));
+      assertThat(backend.fetchCount()).isEqualTo(2);
+      c.reportRejected(current);
+      assertThat(backend.fetchCount()).as("the rejection ran the waiting retry").isEqualTo(3);
+      c.reportRejected(current);
+      c.reportRejected(current);
+      assertThat(backend.fetchCount()).as("at most one forced attempt per second").isEqualTo(3);
+      f.advance(Duration.ofSeconds(1));
+      c.reportRejected(current);
+      assertThat(backend.fetchCount()).isEqualTo(4);
+    }
+  }
 }
