@@ -111,6 +111,8 @@ final class RefreshingCredential extends RotatingCredential {
   private final String keyField;
   private final List<CredentialListener> listeners = new CopyOnWriteArrayList<>();
   private final ConcurrentHashMap<String, LongAdder> matches = new ConcurrentHashMap<>();
+  private final Map<KeySlot, LongAdder> slotMatches = new java.util.EnumMap<>(Map.of(
+      KeySlot.CURRENT, new LongAdder(), KeySlot.PENDING, new LongAdder(), KeySlot.PREVIOUS, new LongAdder()));
 
   private volatile Snapshot snapshot = Snapshot.NOT_STARTED;
   /** The hot path's one volatile field: always {@code snapshot.servable}, written right after it. */
@@ -884,8 +886,18 @@ final class RefreshingCredential extends RotatingCredential {
     java.util.Objects.requireNonNull(presentedKey, "presentedKey");
     Optional<KeyMatch> match = keyRing().match(
         presentedKey.getBytes(java.nio.charset.StandardCharsets.UTF_8), context.clock.instant(), keyField);
-    match.ifPresent(m -> matches.computeIfAbsent(m.version(), v -> new LongAdder()).increment());
+    match.ifPresent(m -> {
+      matches.computeIfAbsent(m.version(), v -> new LongAdder()).increment();
+      slotMatches.get(m.slot()).increment();
+    });
     return match;
+  }
+
+  @Override
+  public Map<KeySlot, Long> matchCountsBySlot() {
+    Map<KeySlot, Long> counts = new java.util.EnumMap<>(KeySlot.class);
+    slotMatches.forEach((slot, n) -> counts.put(slot, n.sum()));
+    return java.util.Collections.unmodifiableMap(counts);
   }
 
   @Override

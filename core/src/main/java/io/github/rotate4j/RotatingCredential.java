@@ -112,6 +112,12 @@ public abstract class RotatingCredential implements AutoCloseable {
   /** Matches counted by {@link #verify} since start, by version. */
   public abstract Map<String, Long> matchCounts();
 
+  /**
+   * Matches counted by {@link #verify} since start, by slot (every slot present, zero included): how
+   * many callers still present the previous key, or already the pending one.
+   */
+  public abstract Map<KeySlot, Long> matchCountsBySlot();
+
   /** Health and timing of this credential; never contains a secret. */
   public abstract CredentialStatus status();
 

@@ -67,6 +67,8 @@ class PollingTest {
       assertThat(c.verify("key-2")).contains(new KeyMatch("2", KeySlot.CURRENT));
       assertThat(c.verify("key-2")).isPresent();
       assertThat(c.matchCounts()).containsEntry("1", 1L).containsEntry("2", 2L);
+      assertThat(c.matchCountsBySlot()).containsEntry(KeySlot.CURRENT, 2L).containsEntry(KeySlot.PREVIOUS, 1L)
+          .containsEntry(KeySlot.PENDING, 0L);
     }
   }
 
