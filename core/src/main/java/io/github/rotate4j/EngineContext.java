@@ -61,9 +61,9 @@ final class EngineContext implements AutoCloseable {
   public void close() {
     if (ownedScheduler != null) {
       ownedScheduler.shutdownNow();
-      owned.add(0, ownedScheduler);
+      Threads.shutdown(ownedScheduler, SHUTDOWN_WAIT_MILLIS);
     }
-    // events last, so that listeners still hear about the close-time revocations
+    // I/O first, events last, so that listeners still hear about the close-time revocations
     for (ExecutorService e : owned) {
       Threads.shutdown(e, SHUTDOWN_WAIT_MILLIS);
     }

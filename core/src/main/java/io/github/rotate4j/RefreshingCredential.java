@@ -488,7 +488,7 @@ final class RefreshingCredential extends RotatingCredential {
       return;
     }
     List<CredentialEvent> events = new ArrayList<>();
-    Credential now;
+    Credential served;
     lock.lock();
     try {
       if (inFlight != cycle || snapshot.phase == Phase.CLOSED) {
@@ -504,13 +504,13 @@ final class RefreshingCredential extends RotatingCredential {
       lastSuccess = time;
       consecutiveFailures = 0;
       successfulRefreshes++;
-      now = snapshot.servable;
+      served = snapshot.servable;
       planNext(time);
       scheduleLifecycle(time);
     } finally {
       lock.unlock();
     }
-    cycle.result.complete(now);
+    cycle.result.complete(served);
     events.forEach(this::emit);
   }
 
