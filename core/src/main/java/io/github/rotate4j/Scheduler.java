@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a task after a delay. Rotate4j schedules every refresh, retry and expiry through this
- * interface so that tests can drive time by hand ({@code io.github.rotate4j.testing.ManualTime}).
+ * interface so that tests can drive time by hand ({@code io.github.rotate4j.testing.ManualTime} in
+ * {@code rotate4j-test}).
  *
  * <p>Scheduled tasks must be short: Rotate4j runs provider I/O on its I/O executor, never on the
  * scheduler thread.
