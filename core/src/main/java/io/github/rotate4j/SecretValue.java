@@ -10,7 +10,8 @@ import java.util.Objects;
 /**
  * The secret part of a {@link Credential}: a string, raw bytes, a key/value map or a username and
  * password. Instances are immutable and never print their content: {@code toString()} shows only
- * the kind of value.
+ * the kind of value and, for a map, how many keys it has, never their names (a key name may be the
+ * secret itself, when a file holding only the secret is read as a properties file).
  *
  * <p>Every value has a <em>presented form</em>, the bytes a caller sends to prove it holds the key
  * (the string, the bytes, the password, or the single entry of a one-entry map). The {@link KeyRing}
@@ -57,8 +58,16 @@ public abstract sealed class SecretValue
    */
   abstract byte[] presentedForm();
 
-  /** A one-word description of the kind of value, safe to log. */
+  /**
+   * A short description of the kind of value, safe to log. Key names are never part of it: a file
+   * holding only the secret, read as a key/value file by mistake, turns the secret into a key name.
+   */
   abstract String kind();
+
+  /** {@code "1 field"}, {@code "3 fields"}: how to mention the keys of a secret map without naming them. */
+  static String countOf(int n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
+  }
 
   @Override
   public final String toString() {
@@ -154,15 +163,14 @@ public abstract sealed class SecretValue
       if (value.size() != 1) {
         throw new IllegalStateException(
             "a key/value secret with " + value.size()
-                + " fields has no single presented key; configure a key selector naming the field "
-                + "(fields: " + value.keySet() + ")");
+                + " fields has no single presented key; set keyField to the field that holds the key");
       }
       return value.values().iterator().next().getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
     String kind() {
-      return "key-value " + value.keySet();
+      return "key-value, " + countOf(value.size(), "field");
     }
 
     @Override
@@ -219,7 +227,7 @@ public abstract sealed class SecretValue
 
     @Override
     String kind() {
-      return attributes.isEmpty() ? "username-password" : "username-password " + attributes.keySet();
+      return attributes.isEmpty() ? "username-password" : "username-password, " + countOf(attributes.size(), "attribute");
     }
 
     @Override

@@ -5,8 +5,12 @@ import io.github.rotate4j.PermanentBackendException;
 import io.github.rotate4j.TransientBackendException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
@@ -44,7 +48,20 @@ final class AwsFailureClassifier {
    */
   static BackendException classify(
       Throwable failure, String operation, String credentialName, String backend, String secretId) {
-    String prefix = operation + " failed for secret '" + secretId + "': ";
+    return classify(failure, operation, credentialName, backend, secretId, null);
+  }
+
+  /**
+   * Classifies a failure of {@code operation} on {@code secretId}, naming {@code where} the call
+   * went (region and endpoint) so that a wrong region, endpoint or secret id can be told apart.
+   *
+   * @param credentialName the credential asking, or {@code null}
+   * @param where the region and endpoint, e.g. {@code region eu-west-1, endpoint https://...}, or
+   *     {@code null}
+   */
+  static BackendException classify(
+      Throwable failure, String operation, String credentialName, String backend, String secretId, String where) {
+    String prefix = operation + " failed for secret '" + secretId + "'" + (where == null ? "" : " (" + where + ")") + ": ";
     if (failure instanceof SdkServiceException service) {
       return classifyService(service, prefix, credentialName, backend, secretId);
     }
@@ -64,8 +81,17 @@ final class AwsFailureClassifier {
       }
       if (hasCause(client, IOException.class, UncheckedIOException.class, TimeoutException.class)) {
         Throwable io = rootCause(client);
-        return new TransientBackendException(
-            credentialName, backend, secretId, prefix + "I/O error (" + io.getClass().getSimpleName() + ")", failure);
+        if (io instanceof SSLException || hasCause(client, SSLException.class)) {
+          // a TLS handshake with a server that speaks no TLS (or another certificate): retrying will not help
+          return new PermanentBackendException(credentialName, backend, secretId,
+              prefix + "TLS failure (" + io.getClass().getSimpleName() + "); check the endpoint's scheme and certificate",
+              failure);
+        }
+        String what = io instanceof ConnectException || io instanceof UnknownHostException
+            || io instanceof NoRouteToHostException
+            ? "cannot reach Secrets Manager" : "I/O error";
+        return new TransientBackendException(credentialName, backend, secretId,
+            prefix + what + " (" + io.getClass().getSimpleName() + ")", failure);
       }
       return new PermanentBackendException(
           credentialName, backend, secretId, prefix + "client error: " + client.getMessage(), failure);
@@ -84,7 +110,8 @@ final class AwsFailureClassifier {
     }
     int status = e.statusCode();
     String detail = (code == null ? describeStatus(status) : code) + " (HTTP " + status + ")"
-        + (awsMessage == null || awsMessage.isBlank() ? "" : ": " + awsMessage);
+        + (awsMessage == null || awsMessage.isBlank() ? "" : ": " + awsMessage)
+        + ("ResourceNotFoundException".equals(code) ? "; check the secret id, and that it lives in this region" : "");
     boolean transientFailure;
     if (code != null && TRANSIENT_CODES.contains(code)) {
       transientFailure = true;

@@ -9,6 +9,7 @@ import io.github.rotate4j.spi.CredentialProvider;
 import io.github.rotate4j.spi.FetchContext;
 import io.github.rotate4j.spi.FetchResult;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,7 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -31,6 +35,8 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClientBuilder;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerServiceClientConfiguration;
+import software.amazon.awssdk.services.secretsmanager.endpoints.SecretsManagerEndpointParams;
+import software.amazon.awssdk.services.secretsmanager.endpoints.SecretsManagerEndpointProvider;
 import software.amazon.awssdk.services.secretsmanager.model.DescribeSecretRequest;
 import software.amazon.awssdk.services.secretsmanager.model.DescribeSecretResponse;
 import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueRequest;
@@ -54,7 +60,8 @@ import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundExce
  * <p><b>Calls per poll.</b> Each fetch makes one {@code DescribeSecret} call and reads the
  * version-to-stage map; it then calls {@code GetSecretValue}, always with an explicit
  * {@code VersionId}, only for versions that are not already in the ring the credential holds. An
- * unchanged secret therefore costs one cheap call per poll. The IAM policy needs
+ * unchanged secret therefore costs one cheap call per poll. An {@code AWSPREVIOUS} version the
+ * credential has let go (its grace window ended) is remembered and not read again either. The IAM policy needs
  * {@code secretsmanager:DescribeSecret} and {@code secretsmanager:GetSecretValue} on the secret
  * (plus {@code kms:Decrypt} if it is encrypted with a customer-managed key).
  *
@@ -76,7 +83,7 @@ import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundExce
  * {@link Builder#client(SecretsManagerClient)} is used as it is (configure its retries yourself) and
  * left open.
  *
- * <p><b>Thread safety:</b> immutable and safe for concurrent use.
+ * <p><b>Thread safety:</b> safe for concurrent use; one provider may serve several credentials.
  */
 public final class AwsSecretsManagerProvider implements CredentialProvider {
 
@@ -105,11 +112,23 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
   private final boolean ownsClient;
   private final AwsRequestOverrideConfiguration requestOverride;
   private final SecretDecoder decoder;
+  private final SecretFormat format;
   private final String backendId;
+  private final String where;
+  private final Clock clock;
+  /**
+   * Per credential, the AWSPREVIOUS version last handed out. When the engine's ring no longer holds
+   * it, the engine let it go (its grace window ended): it is not read again for nothing.
+   */
+  private final Map<String, String> previousOffered = new ConcurrentHashMap<>();
+  /** Versions already warned about (AUTO format, malformed JSON served as text); bounded. */
+  private final Set<String> warnedMalformed = ConcurrentHashMap.newKeySet();
 
   private AwsSecretsManagerProvider(Builder b) {
     this.secretId = b.secretId;
-    this.decoder = new SecretDecoder(b.format == null ? SecretFormat.AUTO : b.format);
+    this.format = b.format == null ? SecretFormat.AUTO : b.format;
+    this.decoder = new SecretDecoder(format);
+    this.clock = b.clock == null ? Clock.systemUTC() : b.clock;
     if (b.client != null) {
       this.client = b.client;
       this.ownsClient = false;
@@ -122,7 +141,40 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
       this.ownsClient = true;
       this.requestOverride = null;
     }
-    this.backendId = BACKEND + "@" + describeEndpoint(client.serviceClientConfiguration());
+    SecretsManagerServiceClientConfiguration config = client.serviceClientConfiguration();
+    if (ownsClient && config.region() != null && !isRegionId(config.region())) {
+      // a region from the SDK's chain (AWS_REGION, profile) that no AWS region looks like
+      client.close();
+      throw new IllegalStateException("the AWS region for secret '" + secretId + "' is '" + config.region().id()
+          + "', which is not an AWS region id such as eu-west-1; fix AWS_REGION or the profile, or set region(...)");
+    }
+    this.backendId = BACKEND + "@" + describeEndpoint(config);
+    this.where = describeLocation(config);
+  }
+
+  private static final Pattern REGION_ID = Pattern.compile("[a-z]{2,}(-[a-z]+)+-[0-9]+");
+
+  /** Whether {@code region} is one the SDK knows or has the shape of an AWS region id ({@code eu-west-1}). */
+  static boolean isRegionId(Region region) {
+    return Region.regions().contains(region) || REGION_ID.matcher(region.id()).matches();
+  }
+
+  /** {@code region eu-west-1, endpoint https://secretsmanager.eu-west-1.amazonaws.com}, for messages. */
+  private static String describeLocation(SecretsManagerServiceClientConfiguration config) {
+    String region = config.region() == null ? "no region" : "region " + config.region().id();
+    String endpoint = config.endpointOverride().map(URI::toString).orElseGet(() -> {
+      if (config.region() == null) {
+        return null;
+      }
+      try {
+        return SecretsManagerEndpointProvider.defaultProvider()
+            .resolveEndpoint(SecretsManagerEndpointParams.builder().region(config.region()).build())
+            .join().endpointUrl().toUri().toString();
+      } catch (RuntimeException e) {
+        return null;
+      }
+    });
+    return endpoint == null ? region : region + ", endpoint " + endpoint;
   }
 
   /** Starts a provider for the secret with the given name or ARN. */
@@ -202,12 +254,12 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
         DescribeSecretRequest.builder().secretId(secretId).overrideConfiguration(requestOverride).build()));
     if (described.deletedDate() != null) {
       throw new PermanentBackendException(credentialName, BACKEND, secretId,
-          "secret '" + secretId + "' is scheduled for deletion (since " + described.deletedDate() + ")", null);
+          "secret '" + secretId + "' (" + where + ") is scheduled for deletion (since " + described.deletedDate() + ")", null);
     }
     Map<String, List<String>> stages = described.versionIdsToStages();
     String currentId = versionWithStage(stages, AWSCURRENT)
         .orElseThrow(() -> new PermanentBackendException(credentialName, BACKEND, secretId,
-            "secret '" + secretId + "' has no version labelled " + AWSCURRENT, null));
+            "secret '" + secretId + "' (" + where + ") has no version labelled " + AWSCURRENT, null));
     Optional<String> previousId = versionWithStage(stages, AWSPREVIOUS).filter(id -> !id.equals(currentId));
     Optional<String> pendingId = versionWithStage(stages, AWSPENDING).filter(id -> !id.equals(currentId));
 
@@ -215,11 +267,29 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
     Credential current = withNextRotation(
         version(currentId, true, described, known, credentialName).orElseThrow(), described.nextRotationDate());
     FetchResult.Builder result = FetchResult.builder(current);
-    previousId.flatMap(id -> version(id, false, described, known, credentialName)).ifPresent(result::previous);
+    previousId
+        .filter(id -> !letGo(credentialName, id, known))
+        .flatMap(id -> version(id, false, described, known, credentialName))
+        .ifPresent(p -> {
+          result.previous(p);
+          previousOffered.put(credentialName, p.version());
+        });
     pendingId.flatMap(id -> version(id, false, described, known, credentialName)).ifPresent(result::pending);
     FetchResult fetched = result.build();
     log.debug("Read secret '{}' for credential '{}': {}", secretId, credentialName, fetched);
     return fetched;
+  }
+
+  /**
+   * Whether the engine let the AWSPREVIOUS version {@code id} go: it was handed out before, and the
+   * ring it holds now does not have it (its grace window ended, or grace is off). Such a version is
+   * not read again; without this, every poll after a rotation's grace window would pay for a
+   * {@code GetSecretValue} whose result the engine throws away.
+   */
+  private boolean letGo(String credentialName, String id, Optional<KeyRing> known) {
+    return known.isPresent()
+        && id.equals(previousOffered.get(credentialName))
+        && known.get().entry(id).isEmpty();
   }
 
   /**
@@ -246,14 +316,15 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
         log.debug("Version {} of secret '{}' disappeared while reading it; leaving it out", versionId, secretId);
         return Optional.empty();
       }
-      throw AwsFailureClassifier.classify(gone, "GetSecretValue", credentialName, BACKEND, secretId);
+      throw AwsFailureClassifier.classify(gone, "GetSecretValue", credentialName, BACKEND, secretId, where);
     } catch (SdkException e) {
-      throw AwsFailureClassifier.classify(e, "GetSecretValue", credentialName, BACKEND, secretId);
+      throw AwsFailureClassifier.classify(e, "GetSecretValue", credentialName, BACKEND, secretId, where);
     }
     SecretValue value;
     try {
       SdkBytes binary = response.secretBinary();
       value = decoder.decode(response.secretString(), binary == null ? null : binary.asByteArray());
+      warnIfMalformedJson(credentialName, versionId, response.secretString(), value);
     } catch (SecretDecoder.UndecodableSecretException e) {
       throw new PermanentBackendException(credentialName, BACKEND, secretId,
           "version " + versionId + " of secret '" + secretId + "': " + e.getMessage(), null);
@@ -261,12 +332,36 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
     Instant issuedAt = firstNonNull(response.createdDate(), described.lastChangedDate(), described.createdDate());
     Credential.Builder credential = Credential.builder(versionId)
         .value(value)
-        .issuedAt(issuedAt == null ? Instant.now() : issuedAt);
+        .issuedAt(issuedAt == null ? clock.instant() : issuedAt);
     String arn = response.arn() != null ? response.arn() : described.arn();
     if (arn != null) {
       credential.metadata(METADATA_ARN, arn);
     }
     return Optional.of(credential.build());
+  }
+
+  /** AUTO serves text that starts like a JSON object but is not one as text: say so, once per version. */
+  private void warnIfMalformedJson(String credentialName, String versionId, String text, SecretValue value) {
+    if (format != SecretFormat.AUTO || !(value instanceof SecretValue.Text) || text == null
+        || !JsonObjectParser.looksLikeObject(text)) {
+      return;
+    }
+    if (warnedMalformed.size() > 64) {
+      warnedMalformed.clear();
+    }
+    if (!warnedMalformed.add(versionId)) {
+      return;
+    }
+    String reason;
+    try {
+      JsonObjectParser.parseObject(text);
+      return;
+    } catch (JsonObjectParser.MalformedJsonException e) {
+      reason = e.getMessage();
+    }
+    log.warn("credential '{}': version {} of secret '{}' starts like a JSON object but is not valid JSON ({}); "
+        + "serving it as text. Fix the secret, or set format(STRING) if text is meant",
+        credentialName, versionId, secretId, reason);
   }
 
   private static Credential withNextRotation(Credential credential, Instant nextRotation) {
@@ -287,7 +382,7 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
     try {
       return call.get();
     } catch (SdkException e) {
-      throw AwsFailureClassifier.classify(e, operation, credentialName, BACKEND, secretId);
+      throw AwsFailureClassifier.classify(e, operation, credentialName, BACKEND, secretId, where);
     }
   }
 
@@ -332,6 +427,7 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
     private Duration apiCallTimeout;
     private Duration connectTimeout;
     private SecretFormat format;
+    private Clock clock;
 
     private Builder(String secretId) {
       Objects.requireNonNull(secretId, "secretId");
@@ -341,8 +437,18 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
       this.secretId = secretId;
     }
 
-    /** The AWS region (default: the SDK's region chain, e.g. {@code AWS_REGION}). */
+    /**
+     * The AWS region (default: the SDK's region chain, e.g. {@code AWS_REGION}).
+     *
+     * @throws IllegalArgumentException if the SDK does not know the region and its id does not have
+     *     the shape of one ({@code us-east1} instead of {@code us-east-1})
+     */
     public Builder region(Region region) {
+      Objects.requireNonNull(region, "region");
+      if (!isRegionId(region)) {
+        throw new IllegalArgumentException(
+            "region must be an AWS region id such as eu-west-1 or us-east-1, but was '" + region.id() + "'");
+      }
       this.region = once("region", this.region, region);
       return this;
     }
@@ -402,6 +508,16 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
     /** The bound on opening a connection (default {@link #DEFAULT_CONNECT_TIMEOUT}); only for the default HTTP client. */
     public Builder connectTimeout(Duration timeout) {
       this.connectTimeout = once("connectTimeout", this.connectTimeout, positive("connectTimeout", timeout));
+      return this;
+    }
+
+    /**
+     * The clock for the few instants the provider makes up itself (the issue time of a version AWS
+     * gives no date for); default the system clock. Pass the credential's clock when it runs on
+     * another one.
+     */
+    public Builder clock(Clock clock) {
+      this.clock = once("clock", this.clock, clock);
       return this;
     }
 

@@ -1,13 +1,27 @@
 package io.github.rotate4j.aws;
 
+import java.io.IOException;
+import java.io.StringWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import software.amazon.awssdk.thirdparty.jackson.core.JsonFactory;
+import software.amazon.awssdk.thirdparty.jackson.core.JsonGenerator;
+import software.amazon.awssdk.thirdparty.jackson.core.JsonLocation;
+import software.amazon.awssdk.thirdparty.jackson.core.JsonParser;
+import software.amazon.awssdk.thirdparty.jackson.core.JsonProcessingException;
+import software.amazon.awssdk.thirdparty.jackson.core.JsonToken;
+import software.amazon.awssdk.thirdparty.jackson.core.StreamReadConstraints;
+import software.amazon.awssdk.thirdparty.jackson.core.StreamReadFeature;
 
 /**
- * Parses one JSON object into a flat string map. Scalars keep their JSON text (strings unescaped);
+ * Parses one JSON object into a flat string map with the Jackson streaming parser the AWS SDK ships
+ * (its shaded {@code third-party-jackson-core}). Scalars keep their JSON text (strings unescaped);
  * nested objects and arrays keep their compact JSON text; {@code null} fields are left out.
+ * Duplicate fields and nesting deeper than {@value #MAX_DEPTH} levels are refused.
  *
- * <p>Error messages give only a position, never a piece of the input: the input is a secret.
+ * <p>Error messages give only a position and the kind of error, never a piece of the input: the
+ * input is a secret. Jackson's own messages quote the offending token, so they are never passed on,
+ * and its locations are built without the source.
  */
 final class JsonObjectParser {
 
@@ -20,284 +34,97 @@ final class JsonObjectParser {
     }
   }
 
-  private static final int MAX_DEPTH = 64;
+  static final int MAX_DEPTH = 64;
 
-  private final String in;
-  private int pos;
+  private static final JsonFactory FACTORY = JsonFactory.builder()
+      .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH + 1).build())
+      .build();
 
-  private JsonObjectParser(String in) {
-    this.in = in;
-  }
+  private JsonObjectParser() {}
 
   /** Parses {@code text}, which must hold exactly one JSON object (whitespace around it allowed). */
   static Map<String, String> parseObject(String text) throws MalformedJsonException {
-    JsonObjectParser p = new JsonObjectParser(text);
-    p.skipWhitespace();
-    if (!p.peekIs('{')) {
-      throw new MalformedJsonException("not a JSON object");
+    try (JsonParser p = FACTORY.createParser(text)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new MalformedJsonException("not a JSON object");
+      }
+      Map<String, String> result = new LinkedHashMap<>();
+      for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+        String key = p.currentName();
+        JsonToken value = p.nextToken();
+        if (result.containsKey(key)) {
+          throw error("duplicate field", p.currentTokenLocation());
+        }
+        if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
+          result.put(key, compact(p));
+        } else if (value != JsonToken.VALUE_NULL) {
+          result.put(key, p.getText());
+        } else {
+          result.put(key, null); // remembered for duplicate detection, dropped below
+        }
+      }
+      if (p.nextToken() != null) {
+        throw error("unexpected content after the object", p.currentTokenLocation());
+      }
+      result.values().removeIf(v -> v == null);
+      return result;
+    } catch (JsonProcessingException e) {
+      // Jackson's message may quote the offending token, which is secret text: keep only its position
+      throw error(e.getOriginalMessage() != null && e.getOriginalMessage().contains("nesting depth")
+          ? "nested deeper than " + MAX_DEPTH + " levels" : "malformed JSON", e.getLocation());
+    } catch (IOException e) {
+      throw new MalformedJsonException("unreadable JSON (" + e.getClass().getSimpleName() + ")");
     }
-    Map<String, String> result = p.topLevelObject();
-    p.skipWhitespace();
-    if (p.pos != text.length()) {
-      throw p.error("unexpected content after the object");
-    }
-    return result;
   }
 
   /** Whether {@code text} looks like a JSON object at first sight (starts with '{' after whitespace). */
   static boolean looksLikeObject(String text) {
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (!isWhitespace(c)) {
-        return c == '{';
-      }
-    }
-    return false;
+    return text.stripLeading().startsWith("{");
   }
 
-  private Map<String, String> topLevelObject() throws MalformedJsonException {
-    Map<String, String> result = new LinkedHashMap<>();
-    expect('{');
-    skipWhitespace();
-    if (peekIs('}')) {
-      pos++;
-      return result;
+  /** The structure the parser stands at the start of, as compact JSON, numbers as written. */
+  private static String compact(JsonParser p) throws IOException {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      copy(p, g);
     }
-    while (true) {
-      skipWhitespace();
-      String key = string();
-      skipWhitespace();
-      expect(':');
-      skipWhitespace();
-      String value = topLevelValue();
-      if (result.containsKey(key)) {
-        throw error("duplicate field");
-      }
-      if (value != null) {
-        result.put(key, value);
-      }
-      skipWhitespace();
-      if (peekIs(',')) {
-        pos++;
-        continue;
-      }
-      expect('}');
-      return result;
-    }
+    return out.toString();
   }
 
-  /** A field value of the top-level object: its text, or null for JSON null. */
-  private String topLevelValue() throws MalformedJsonException {
-    if (peekIs('"')) {
-      return string();
-    }
-    int start = pos;
-    skipValue(1);
-    String raw = in.substring(start, pos);
-    return raw.equals("null") ? null : compact(raw);
-  }
-
-  private void skipValue(int depth) throws MalformedJsonException {
-    if (depth > MAX_DEPTH) {
-      throw error("nested deeper than " + MAX_DEPTH);
-    }
-    if (pos >= in.length()) {
-      throw error("value expected");
-    }
-    char c = in.charAt(pos);
-    switch (c) {
-      case '"' -> string();
-      case '{' -> {
-        pos++;
-        skipWhitespace();
-        if (peekIs('}')) {
-          pos++;
-          return;
+  private static void copy(JsonParser p, JsonGenerator g) throws IOException {
+    int depth = 0;
+    do {
+      JsonToken t = p.currentToken();
+      switch (t) {
+        case START_OBJECT -> {
+          depth++;
+          g.writeStartObject();
         }
-        while (true) {
-          skipWhitespace();
-          string();
-          skipWhitespace();
-          expect(':');
-          skipWhitespace();
-          skipValue(depth + 1);
-          skipWhitespace();
-          if (peekIs(',')) {
-            pos++;
-            continue;
-          }
-          expect('}');
-          return;
+        case START_ARRAY -> {
+          depth++;
+          g.writeStartArray();
         }
-      }
-      case '[' -> {
-        pos++;
-        skipWhitespace();
-        if (peekIs(']')) {
-          pos++;
-          return;
+        case END_OBJECT -> {
+          depth--;
+          g.writeEndObject();
         }
-        while (true) {
-          skipWhitespace();
-          skipValue(depth + 1);
-          skipWhitespace();
-          if (peekIs(',')) {
-            pos++;
-            continue;
-          }
-          expect(']');
-          return;
+        case END_ARRAY -> {
+          depth--;
+          g.writeEndArray();
         }
+        case FIELD_NAME -> g.writeFieldName(p.currentName());
+        case VALUE_STRING -> g.writeString(p.getText());
+        case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> g.writeNumber(p.getText());
+        case VALUE_TRUE, VALUE_FALSE -> g.writeBoolean(t == JsonToken.VALUE_TRUE);
+        case VALUE_NULL -> g.writeNull();
+        default -> throw new IOException("unexpected token " + t);
       }
-      case 't' -> literal("true");
-      case 'f' -> literal("false");
-      case 'n' -> literal("null");
-      default -> number();
-    }
+    } while (depth > 0 && p.nextToken() != null);
   }
 
-  private void literal(String word) throws MalformedJsonException {
-    if (!in.startsWith(word, pos)) {
-      throw error("invalid literal");
-    }
-    pos += word.length();
-  }
-
-  private void number() throws MalformedJsonException {
-    int start = pos;
-    if (peekIs('-')) {
-      pos++;
-    }
-    int intStart = pos;
-    digits();
-    if (pos == intStart || (in.charAt(intStart) == '0' && pos - intStart > 1)) {
-      throw error("invalid number");
-    }
-    if (peekIs('.')) {
-      pos++;
-      int fracStart = pos;
-      digits();
-      if (pos == fracStart) {
-        throw error("invalid number");
-      }
-    }
-    if (peekIs('e') || peekIs('E')) {
-      pos++;
-      if (peekIs('+') || peekIs('-')) {
-        pos++;
-      }
-      int expStart = pos;
-      digits();
-      if (pos == expStart) {
-        throw error("invalid number");
-      }
-    }
-    if (pos == start) {
-      throw error("value expected");
-    }
-  }
-
-  private void digits() {
-    while (pos < in.length() && in.charAt(pos) >= '0' && in.charAt(pos) <= '9') {
-      pos++;
-    }
-  }
-
-  private String string() throws MalformedJsonException {
-    expect('"');
-    StringBuilder sb = new StringBuilder();
-    while (true) {
-      if (pos >= in.length()) {
-        throw error("unterminated string");
-      }
-      char c = in.charAt(pos++);
-      if (c == '"') {
-        return sb.toString();
-      }
-      if (c < 0x20) {
-        throw error("control character in string");
-      }
-      if (c != '\\') {
-        sb.append(c);
-        continue;
-      }
-      if (pos >= in.length()) {
-        throw error("unterminated escape");
-      }
-      char e = in.charAt(pos++);
-      switch (e) {
-        case '"' -> sb.append('"');
-        case '\\' -> sb.append('\\');
-        case '/' -> sb.append('/');
-        case 'b' -> sb.append('\b');
-        case 'f' -> sb.append('\f');
-        case 'n' -> sb.append('\n');
-        case 'r' -> sb.append('\r');
-        case 't' -> sb.append('\t');
-        case 'u' -> {
-          if (pos + 4 > in.length()) {
-            throw error("short unicode escape");
-          }
-          int code = 0;
-          for (int i = 0; i < 4; i++) {
-            int d = Character.digit(in.charAt(pos++), 16);
-            if (d < 0) {
-              throw error("invalid unicode escape");
-            }
-            code = code * 16 + d;
-          }
-          sb.append((char) code);
-        }
-        default -> throw error("invalid escape");
-      }
-    }
-  }
-
-  /** Removes insignificant whitespace from a well-formed JSON value, leaving strings intact. */
-  private static String compact(String raw) {
-    StringBuilder sb = new StringBuilder(raw.length());
-    boolean inString = false;
-    for (int i = 0; i < raw.length(); i++) {
-      char c = raw.charAt(i);
-      if (inString) {
-        sb.append(c);
-        if (c == '\\') {
-          sb.append(raw.charAt(++i));
-        } else if (c == '"') {
-          inString = false;
-        }
-      } else if (c == '"') {
-        inString = true;
-        sb.append(c);
-      } else if (!isWhitespace(c)) {
-        sb.append(c);
-      }
-    }
-    return sb.toString();
-  }
-
-  private void expect(char c) throws MalformedJsonException {
-    if (!peekIs(c)) {
-      throw error("'" + c + "' expected");
-    }
-    pos++;
-  }
-
-  private boolean peekIs(char c) {
-    return pos < in.length() && in.charAt(pos) == c;
-  }
-
-  private void skipWhitespace() {
-    while (pos < in.length() && isWhitespace(in.charAt(pos))) {
-      pos++;
-    }
-  }
-
-  private static boolean isWhitespace(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-  }
-
-  private MalformedJsonException error(String what) {
-    return new MalformedJsonException(what + " at position " + pos);
+  private static MalformedJsonException error(String what, JsonLocation at) {
+    String position = at == null || at.getCharOffset() < 0 ? "" : " at position " + at.getCharOffset();
+    return new MalformedJsonException(what + position);
   }
 }

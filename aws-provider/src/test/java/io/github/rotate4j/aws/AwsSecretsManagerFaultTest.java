@@ -19,7 +19,10 @@ import io.github.rotate4j.TransientBackendException;
 import io.github.rotate4j.spi.FetchContext;
 import io.github.rotate4j.spi.FetchResult;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,6 +55,17 @@ class AwsSecretsManagerFaultTest {
     assertThat(result.current().version()).isEqualTo(V1);
     assertThat(result.current().secretString()).isEqualTo(SECRET_VALUE);
     assertThat(result.current().issuedAt().getEpochSecond()).isEqualTo(1_700_000_000L);
+  }
+
+  @Test
+  void versionWithoutAnyDate_isIssuedAtTheInjectedClocksNow() {
+    Instant fixed = Instant.parse("2031-01-02T03:04:05Z");
+    stubDescribe(ok(describeBody()));
+    stubGetValue(ok(getValueBody().replace(",\"CreatedDate\":1700000000", "")));
+
+    FetchResult result = fetchWith(builder().clock(Clock.fixed(fixed, ZoneOffset.UTC)).build());
+
+    assertThat(result.current().issuedAt()).isEqualTo(fixed);
   }
 
   @ParameterizedTest(name = "{0} (HTTP {1}) is {2}")

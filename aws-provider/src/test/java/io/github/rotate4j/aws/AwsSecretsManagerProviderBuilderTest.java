@@ -7,6 +7,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.http.ExecutableHttpRequest;
 import software.amazon.awssdk.http.HttpExecuteRequest;
 import software.amazon.awssdk.http.SdkHttpClient;
@@ -36,6 +38,20 @@ class AwsSecretsManagerProviderBuilderTest {
 
     assertThatThrownBy(() -> b.region(Region.US_EAST_1))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("region was already set");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"us-east1", "useast-1", "eu_west_1", "EU-WEST-1", "eu-west", "frankfurt"})
+  void rejectsARegionTypo_namingIt(String typo) {
+    assertThatThrownBy(() -> AwsSecretsManagerProvider.builder("s").region(typo))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("region must be an AWS region id such as eu-west-1 or us-east-1, but was '" + typo + "'");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1", "ap-southeast-7", "aws-global"})
+  void acceptsRegionIds_evenOnesTheSdkDoesNotKnowYet(String region) {
+    assertThat(AwsSecretsManagerProvider.builder("s").region(region)).isNotNull();
   }
 
   @Test

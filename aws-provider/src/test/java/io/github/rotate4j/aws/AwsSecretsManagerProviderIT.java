@@ -304,7 +304,7 @@ class AwsSecretsManagerProviderIT {
     return new FetchContext("api-key", FetchReason.SCHEDULED, Optional.of(KeyRing.of(entries)));
   }
 
-  private static SecretsManagerClient countingClient(MotoServer moto, CountingInterceptor calls) {
+  static SecretsManagerClient countingClient(MotoServer moto, CountingInterceptor calls) {
     return SecretsManagerClient.builder()
         .region(MotoServer.REGION)
         .endpointOverride(moto.endpoint())

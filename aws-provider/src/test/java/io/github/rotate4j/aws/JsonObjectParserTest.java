@@ -59,6 +59,33 @@ class JsonObjectParserTest {
         .hasMessageContaining("position");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "{\"password\": hunter2}", "{\"hunter2\"}", "{\"a\":\"x\",\"hunter2\":1,\"hunter2\":2}", "{hunter2: 1}",
+      "{\"a\": \"hunter2", "{\"a\": [hunter2]}", "{\"a\": \"hunter2\\q\"}", "{\"a\":1} hunter2", "hunter2",
+      "{\"a\": 0hunter2}", "{\"a\": {\"hunter2\" 1}}"
+  })
+  void errorMessagesNeverQuoteTheInput_whateverTheError(String text) {
+    assertThatThrownBy(() -> JsonObjectParser.parseObject(text))
+        .isInstanceOf(JsonObjectParser.MalformedJsonException.class)
+        .satisfies(e -> assertThat(e.toString()).doesNotContain("hunter2"))
+        .hasNoCause();
+  }
+
+  @Test
+  void duplicateField_isNamedAsSuch_withoutItsName() {
+    assertThatThrownBy(() -> JsonObjectParser.parseObject("{\"k1\":1,\"k1\":2}"))
+        .hasMessageContaining("duplicate field").hasMessageNotContaining("k1");
+  }
+
+  @Test
+  void nestingUpToTheLimit_isAccepted() throws Exception {
+    int levels = JsonObjectParser.MAX_DEPTH - 1; // the object itself is one level
+    String deep = "{\"a\":" + "[".repeat(levels) + "]".repeat(levels) + "}";
+
+    assertThat(JsonObjectParser.parseObject(deep)).containsEntry("a", "[".repeat(levels) + "]".repeat(levels));
+  }
+
   @Test
   void rejectsExcessiveNesting() {
     String deep = "{\"a\":" + "[".repeat(100) + "]".repeat(100) + "}";

@@ -102,6 +102,60 @@ class RotatingAwsCredentialIT {
     }
   }
 
+  /**
+   * Once a rotated secret's previous version has left the grace window, AWS still labels it
+   * AWSPREVIOUS: polls must not read it again with GetSecretValue only for the engine to drop it.
+   */
+  @Test
+  void afterTheGraceWindow_pollsDoNotReadAwsPreviousAgain(MotoServer moto) {
+    ManualTime time = ManualTime.startingAt(Instant.now());
+    CountingInterceptor calls = new CountingInterceptor();
+    RefreshPolicy policy = RefreshPolicy.custom()
+        .refreshInterval(Duration.ofMinutes(5))
+        .jitter(0)
+        .gracePeriod(Duration.ofMinutes(10))
+        .build();
+    try (SecretsManagerClient admin = moto.newClient();
+        SecretsManagerClient counted = AwsSecretsManagerProviderIT.countingClient(moto, calls);
+        AwsSecretsManagerProvider provider = AwsSecretsManagerProvider.builder(SECRET).client(counted)
+            .clock(time.clock()).build();
+        RotatingCredential credential = RotatingCredential.builder("api-key", provider)
+            .refreshPolicy(policy)
+            .clock(time.clock())
+            .scheduler(time.scheduler())
+            .ioExecutor(ManualTime.directExecutor())
+            .eventExecutor(ManualTime.directExecutor())
+            .build()) {
+      String v1 = admin.createSecret(r -> r.name(SECRET).secretString("key-v1")).versionId();
+      credential.start();
+      String v2 = stagePending(admin, "key-v2");
+      promote(admin, v2, v1);
+      time.advance(Duration.ofMinutes(5));
+      assertThat(ring(credential)).isEqualTo(List.of("CURRENT " + v2, "PREVIOUS " + v1));
+      time.advance(Duration.ofMinutes(15));
+      assertThat(ring(credential)).as("grace over").isEqualTo(List.of("CURRENT " + v2));
+      assertThat(admin.describeSecret(r -> r.secretId(SECRET)).versionIdsToStages().get(v1))
+          .as("AWS still labels v1").contains(AwsSecretsManagerProvider.AWSPREVIOUS);
+
+      calls.clear();
+      time.advance(Duration.ofHours(1));
+
+      assertThat(calls.count("DescribeSecret")).as("polls in an hour").isGreaterThanOrEqualTo(10);
+      assertThat(calls.count("GetSecretValue")).as("values read for nothing").isZero();
+      assertThat(ring(credential)).isEqualTo(List.of("CURRENT " + v2));
+      assertThat(credential.status().failedAttempts()).isZero();
+
+      // a new rotation is still read: the new current once; the old current is reused from the ring
+      String v3 = stagePending(admin, "key-v3");
+      promote(admin, v3, v2);
+      calls.clear();
+      time.advance(Duration.ofMinutes(5));
+      assertThat(ring(credential)).isEqualTo(List.of("CURRENT " + v3, "PREVIOUS " + v2));
+      assertThat(credential.get().secretString()).isEqualTo("key-v3");
+      assertThat(calls.count("GetSecretValue")).as("only v3 is read").isEqualTo(1);
+    }
+  }
+
   @Test
   void start_afterAnEarlierRotation_fillsPreviousFromAwsPrevious(MotoServer moto) {
     ManualTime time = ManualTime.startingAt(Instant.now());

@@ -116,7 +116,8 @@ public final class FileCredentialProvider implements CredentialProvider {
       String usernameKey,
       String passwordKey,
       long maxSize,
-      ContentReader contentReader) {
+      ContentReader contentReader,
+      VolumeReader.Pause pause) {
     this.location = location;
     this.format = format;
     this.stripTrailingNewline = stripTrailingNewline;
@@ -124,7 +125,7 @@ public final class FileCredentialProvider implements CredentialProvider {
     this.usernameKey = usernameKey;
     this.passwordKey = passwordKey;
     this.maxSize = maxSize;
-    this.reader = new VolumeReader(contentReader, maxSize);
+    this.reader = new VolumeReader(contentReader, maxSize, pause);
   }
 
   /** Starts a provider for the secret held by one file (symlinks are followed). */
@@ -235,7 +236,12 @@ public final class FileCredentialProvider implements CredentialProvider {
     }
     for (String key : List.of(usernameKey, passwordKey)) {
       if (!values.containsKey(key)) {
-        throw permanentFailure(name, missingMessage + " '" + key + "' (keys: " + values.keySet() + ")");
+        // the names found are not shown: a file that holds only the secret, read as properties,
+        // turns the secret into a key name
+        throw permanentFailure(name, missingMessage + " '" + key + "' (it has " + values.size()
+            + (values.size() == 1 ? " key" : " keys") + "; their names are not shown, as they may be secret text"
+            + (format == Format.PROPERTIES ? "; a file that holds only the secret is read with ofFile(...) alone" : "")
+            + ")");
       }
     }
     return SecretValue.ofUsernamePassword(values.get(usernameKey), values.get(passwordKey));
@@ -251,6 +257,12 @@ public final class FileCredentialProvider implements CredentialProvider {
     }
     if (properties.isEmpty()) {
       throw permanentFailure(name, entry.source() + " holds no key=value entries");
+    }
+    if (properties.values().stream().allMatch(v -> v.toString().isEmpty())) {
+      // a line without '=' or ':' is a key without a value: most likely a file holding only the secret
+      throw permanentFailure(name, entry.source() + " holds no key=value entries, only "
+          + (properties.size() == 1 ? "a line" : properties.size() + " lines")
+          + " without a value (not shown); a file that holds only the secret is read with ofFile(...) alone");
     }
     Map<String, String> sorted = new TreeMap<>();
     properties.stringPropertyNames().forEach(k -> sorted.put(k, properties.getProperty(k)));
@@ -343,6 +355,7 @@ public final class FileCredentialProvider implements CredentialProvider {
     private String passwordKey;
     private Long maxSize;
     private ContentReader contentReader;
+    private VolumeReader.Pause pause;
 
     private FileBuilder(Path file) {
       this.file = Objects.requireNonNull(file, "file");
@@ -397,6 +410,12 @@ public final class FileCredentialProvider implements CredentialProvider {
       return this;
     }
 
+    /** For tests: how the reader waits before reading a swapped file again. */
+    FileBuilder pause(VolumeReader.Pause pause) {
+      this.pause = once("pause", this.pause, pause);
+      return this;
+    }
+
     /**
      * Builds the provider; nothing is read until the first fetch.
      *
@@ -409,7 +428,8 @@ public final class FileCredentialProvider implements CredentialProvider {
         throw new IllegalStateException("keepTrailingNewline applies to text files, not to a " + f.description);
       }
       return new FileCredentialProvider(file, f, keepTrailingNewline == null, List.of(), usernameKey, passwordKey,
-          maxSize == null ? DEFAULT_MAX_SIZE : maxSize, contentReader == null ? ContentReader.standard() : contentReader);
+          maxSize == null ? DEFAULT_MAX_SIZE : maxSize, contentReader == null ? ContentReader.standard() : contentReader,
+          pause == null ? VolumeReader.Pause.sleeping() : pause);
     }
   }
 
@@ -426,6 +446,7 @@ public final class FileCredentialProvider implements CredentialProvider {
     private String passwordKey;
     private Long maxSize;
     private ContentReader contentReader;
+    private VolumeReader.Pause pause;
 
     private DirectoryBuilder(Path directory) {
       this.directory = Objects.requireNonNull(directory, "directory");
@@ -483,11 +504,18 @@ public final class FileCredentialProvider implements CredentialProvider {
       return this;
     }
 
+    /** For tests: how the reader waits before reading a swapped generation again. */
+    DirectoryBuilder pause(VolumeReader.Pause pause) {
+      this.pause = once("pause", this.pause, pause);
+      return this;
+    }
+
     /** Builds the provider; nothing is read until the first fetch. */
     public FileCredentialProvider build() {
       return new FileCredentialProvider(directory, Format.DIRECTORY, keepTrailingNewline == null,
           keys == null ? List.of() : keys, usernameKey, passwordKey,
-          maxSize == null ? DEFAULT_MAX_SIZE : maxSize, contentReader == null ? ContentReader.standard() : contentReader);
+          maxSize == null ? DEFAULT_MAX_SIZE : maxSize, contentReader == null ? ContentReader.standard() : contentReader,
+          pause == null ? VolumeReader.Pause.sleeping() : pause);
     }
   }
 }

@@ -43,7 +43,8 @@ final class FileFailures {
     }
     if (e instanceof VolumeReader.ChangedWhileReadingException) {
       return new TransientBackendException(credentialName, FileCredentialProvider.BACKEND, path,
-          file + " " + reason(e) + ", twice in a row; will read it again later", e);
+          file + " " + reason(e) + " on each of " + VolumeReader.MAX_READS
+              + " reads within one fetch; will read it again later", e);
     }
     if (e instanceof FileSystemException) {
       Optional<Path> blocker = fileInTheWay(Path.of(file));

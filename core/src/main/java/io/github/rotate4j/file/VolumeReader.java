@@ -1,6 +1,7 @@
 package io.github.rotate4j.file;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
@@ -8,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -29,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * visible names are symlinks through {@code ..data}. Here the {@code ..data} target is resolved
  * once and every file is read inside that generation's directory, which is never modified, only
  * deleted once the next generation is in place. If the generation changes during the read, or its
- * directory vanishes under the reader, the whole read is done once more.
+ * directory vanishes under the reader, the whole read is done again, a few milliseconds later, up
+ * to {@link #MAX_READS} times within the same fetch: a healthy writer never makes a fetch fail.
  */
 final class VolumeReader {
 
@@ -41,31 +44,82 @@ final class VolumeReader {
   /** One file read: its visible name, where it was read from, its bytes and modification time. */
   record Entry(String name, Path source, byte[] content, Instant modified) {}
 
+  /**
+   * How many times one fetch reads before it gives up on a writer that keeps swapping: with pauses
+   * of 1, 2, 3, 4 and then 5 ms in between, about 0.1 s, far longer than one atomic swap takes.
+   */
+  static final int MAX_READS = 25;
+
+  private static final int MAX_PAUSE_MILLIS = 5;
+
+  /** Waits between two reads; a test may replace it. */
+  @FunctionalInterface
+  interface Pause {
+    void pause(Duration duration) throws InterruptedIOException;
+
+    static Pause sleeping() {
+      return d -> {
+        try {
+          Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted while waiting to read again");
+        }
+      };
+    }
+  }
+
   private final ContentReader reader;
   private final long maxSize;
+  private final Pause pause;
 
-  VolumeReader(ContentReader reader, long maxSize) {
+  VolumeReader(ContentReader reader, long maxSize, Pause pause) {
     this.reader = Objects.requireNonNull(reader, "reader");
     this.maxSize = maxSize;
+    this.pause = Objects.requireNonNull(pause, "pause");
   }
 
   /** Reads one file, following symlinks. */
   Entry readFile(Path file) throws IOException {
-    try {
-      return readFileOnce(file);
-    } catch (NoSuchFileException | ChangedWhileReadingException e) {
-      log.debug("{} changed or vanished while being read ({}); reading it again", file, e.getClass().getSimpleName());
-      return readFileOnce(file);
-    }
+    return consistently(file, () -> readFileOnce(file));
   }
 
   /** Reads the visible regular files of a directory, sorted by name. */
   List<Entry> readDirectory(Path dir) throws IOException {
-    try {
-      return readDirectoryOnce(dir);
-    } catch (NoSuchFileException | ChangedWhileReadingException e) {
-      log.debug("{} changed or vanished while being read ({}); reading it again", dir, e.getClass().getSimpleName());
-      return readDirectoryOnce(dir);
+    return consistently(dir, () -> readDirectoryOnce(dir));
+  }
+
+  @FunctionalInterface
+  private interface Read<T> {
+    T run() throws IOException;
+  }
+
+  /**
+   * Runs {@code read} until it sees one generation: a writer that swapped the file or the
+   * generation under it (or deleted the generation being read) makes it read again, a few
+   * milliseconds later, up to {@link #MAX_READS} times. A path that is plainly missing is not
+   * waited for: that is the engine's business.
+   */
+  private <T> T consistently(Path location, Read<T> read) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return read.run();
+      } catch (NoSuchFileException | ChangedWhileReadingException e) {
+        boolean swapped = e instanceof ChangedWhileReadingException || Files.exists(location);
+        if (!swapped) {
+          throw e;
+        }
+        if (attempt >= MAX_READS) {
+          if (e instanceof ChangedWhileReadingException) {
+            throw e;
+          }
+          ChangedWhileReadingException changing = new ChangedWhileReadingException(location, "kept changing while being read");
+          changing.initCause(e);
+          throw changing;
+        }
+        log.debug("{} changed or vanished while being read ({}); reading it again", location, e.getClass().getSimpleName());
+        pause.pause(Duration.ofMillis(Math.min(attempt, MAX_PAUSE_MILLIS)));
+      }
     }
   }
 

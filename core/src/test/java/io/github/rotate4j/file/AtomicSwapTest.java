@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -156,19 +157,71 @@ class AtomicSwapTest {
   }
 
   @Test
-  void swapsOnEveryRead_failTransiently_afterOneRetry() {
+  void swapsOnEveryRead_failTransiently_afterTheBoundedRereads_pausingBetweenThem() {
     SecretVolume volume = new SecretVolume(tmp.resolve("s")).publish(Map.of("a", "0"));
     AtomicInteger reads = new AtomicInteger();
     ContentReader swapEveryTime = (file, max) -> {
       volume.publish(Map.of("a", String.valueOf(reads.incrementAndGet())));
       return ContentReader.standard().read(file, max);
     };
-    FileCredentialProvider provider = FileCredentialProvider.ofDirectory(volume.dir()).contentReader(swapEveryTime).build();
+    List<Duration> pauses = new ArrayList<>();
+    FileCredentialProvider provider = FileCredentialProvider.ofDirectory(volume.dir())
+        .contentReader(swapEveryTime).pause(pauses::add).build();
 
     assertThatThrownBy(() -> fetch(provider))
         .isInstanceOf(TransientBackendException.class)
-        .hasMessageContaining(volume.dir().toString());
-    assertThat(reads).hasValue(2);
+        .hasMessageContaining(volume.dir().toString())
+        .hasMessageContaining("on each of " + VolumeReader.MAX_READS + " reads");
+    assertThat(reads).hasValue(VolumeReader.MAX_READS);
+    assertThat(pauses).hasSize(VolumeReader.MAX_READS - 1)
+        .allSatisfy(d -> assertThat(d).isPositive().isLessThanOrEqualTo(Duration.ofMillis(5)));
+  }
+
+  @Test
+  void severalSwapsInARow_areRidOutWithinOneFetch() {
+    SecretVolume volume = new SecretVolume(tmp.resolve("s")).publish(Map.of("a", "0", "b", "0"));
+    AtomicInteger reads = new AtomicInteger();
+    ContentReader swapOnFirstReads = (file, max) -> {
+      int n = reads.incrementAndGet();
+      if (n <= 6) {
+        volume.publish(Map.of("a", String.valueOf(n), "b", String.valueOf(n)));
+      }
+      return ContentReader.standard().read(file, max);
+    };
+    List<Duration> pauses = new ArrayList<>();
+    FileCredentialProvider provider = FileCredentialProvider.ofDirectory(volume.dir())
+        .contentReader(swapOnFirstReads).pause(pauses::add).build();
+
+    Map<String, String> m = fetch(provider).secretMap();
+
+    assertThat(m).containsEntry("a", "6").containsEntry("b", "6");
+    assertThat(pauses).isNotEmpty();
+  }
+
+  @Test
+  void singleFileSwappedSeveralTimes_isRidOutWithinOneFetch() {
+    SecretVolume volume = new SecretVolume(tmp.resolve("s")).publish(Map.of("password", "0"));
+    AtomicInteger reads = new AtomicInteger();
+    ContentReader swapOnFirstReads = (file, max) -> {
+      int n = reads.incrementAndGet();
+      if (n <= 4) {
+        volume.publish(Map.of("password", String.valueOf(n)));
+      }
+      return ContentReader.standard().read(file, max);
+    };
+    FileCredentialProvider provider = FileCredentialProvider.ofFile(volume.dir().resolve("password"))
+        .contentReader(swapOnFirstReads).pause(d -> { }).build();
+
+    assertThat(fetch(provider).secretString()).isEqualTo("4");
+  }
+
+  @Test
+  void aMissingFile_isNotWaitedFor() {
+    List<Duration> pauses = new ArrayList<>();
+    FileCredentialProvider provider = FileCredentialProvider.ofFile(tmp.resolve("absent")).pause(pauses::add).build();
+
+    assertThatThrownBy(() -> fetch(provider)).isInstanceOf(TransientBackendException.class).hasMessageContaining("does not exist");
+    assertThat(pauses).isEmpty();
   }
 
   /**

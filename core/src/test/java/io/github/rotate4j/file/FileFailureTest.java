@@ -219,7 +219,8 @@ class FileFailureTest {
     BackendException e = failure(FileCredentialProvider.ofFile(file).usernamePassword("user", "password").build());
 
     assertThat(e).isInstanceOf(PermanentBackendException.class)
-        .hasMessageEndingWith("properties file " + file + " has no key 'password' (keys: [pass, user])");
+        .hasMessageContaining("properties file " + file + " has no key 'password' (it has 2 keys;")
+        .hasMessageNotContaining("pass,").hasMessageNotContaining("[pass");
   }
 
   @Test

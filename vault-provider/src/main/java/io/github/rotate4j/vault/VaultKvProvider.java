@@ -30,7 +30,15 @@ import org.slf4j.LoggerFactory;
  * {@link Credential#nextRotation()}, from which the engine reports an overdue secret.
  *
  * <p>Polling is cheap: each fetch reads the metadata endpoint, and reads data only for versions the
- * engine does not hold already ({@link FetchContext#knownRing()}).
+ * engine does not hold already ({@link FetchContext#knownRing()}). A version is the same only if
+ * its number <em>and</em> its {@code created_time} match: a secret deleted with
+ * {@code kv metadata delete} and written again numbers its versions from 1 again, and such a
+ * version is read afresh and named {@code <number>@<created_time>} while the ring still holds the
+ * old version of that number.
+ *
+ * <p>A version counts as deleted once its {@code deletion_time} has passed: with
+ * {@code delete_version_after} set, Vault gives every version a deletion time in the future, and
+ * the version is served until then.
  *
  * <p>Needs the policy capabilities {@code read} on {@code <mount>/metadata/<path>} and
  * {@code <mount>/data/<path>}. Thread-safe.
@@ -115,11 +123,20 @@ public final class VaultKvProvider implements CredentialProvider {
 
   private Credential credential(
       SessionToken st, FetchContext context, VersionInfo info, Map<String, String> custom, Instant nextRotation) {
-    String version = Long.toString(info.version());
-    SecretValue value = context.knownRing()
-        .flatMap(ring -> known(ring, version))
-        .map(Credential::value)
-        .orElseGet(() -> readVersion(st, context.credentialName(), info.version()));
+    Optional<KeyRing> ring = context.knownRing();
+    Optional<Credential> known = ring.flatMap(r -> sameVersion(r, info));
+    String version;
+    SecretValue value;
+    if (known.isPresent()) {
+      version = known.get().version();
+      value = known.get().value();
+    } else {
+      // a secret deleted and written again numbers its versions from 1 again: a number the ring
+      // already holds with another creation time is another version and gets another name
+      boolean taken = ring.map(r -> r.entries().stream().anyMatch(e -> sameNumber(e.credential(), info))).orElse(false);
+      version = taken ? info.version() + "@" + info.created() : Long.toString(info.version());
+      value = readVersion(st, context.credentialName(), info.version());
+    }
     return Credential.builder(version)
         .value(value)
         .issuedAt(info.created())
@@ -128,8 +145,17 @@ public final class VaultKvProvider implements CredentialProvider {
         .build();
   }
 
-  private static Optional<Credential> known(KeyRing ring, String version) {
-    return ring.entry(version).map(KeyRing.Entry::credential);
+  /** The ring's credential for this version: same number <em>and</em> same creation time. */
+  private static Optional<Credential> sameVersion(KeyRing ring, VersionInfo info) {
+    return ring.entries().stream()
+        .map(KeyRing.Entry::credential)
+        .filter(c -> sameNumber(c, info) && c.issuedAt().equals(info.created()))
+        .findFirst();
+  }
+
+  private static boolean sameNumber(Credential c, VersionInfo info) {
+    String number = Long.toString(info.version());
+    return c.version().equals(number) || c.version().startsWith(number + "@");
   }
 
   private SecretValue readVersion(SessionToken st, String name, long version) {
@@ -153,7 +179,10 @@ public final class VaultKvProvider implements CredentialProvider {
     return json.optionalObject(versions, Long.toString(version)).map(v -> new VersionInfo(
         version,
         json.instant(v, "created_time").orElseGet(() -> session.clock().instant()),
-        json.optionalString(v, "deletion_time").isPresent(),
+        // delete_version_after puts a future deletion_time on every version: deleted only once it has passed
+        json.optionalString(v, "deletion_time")
+            .map(t -> VaultJson.parseInstant(t).map(at -> !at.isAfter(session.clock().instant())).orElse(true))
+            .orElse(false),
         json.bool(v, "destroyed", false)));
   }
 

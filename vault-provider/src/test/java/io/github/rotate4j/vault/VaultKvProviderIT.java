@@ -9,6 +9,7 @@ import io.github.rotate4j.FailureKind;
 import io.github.rotate4j.KeyRing;
 import io.github.rotate4j.KeySlot;
 import io.github.rotate4j.SecretValue;
+import io.github.jopenlibs.vault.json.JsonObject;
 import io.github.rotate4j.spi.FetchContext;
 import io.github.rotate4j.spi.FetchReason;
 import io.github.rotate4j.spi.FetchResult;
@@ -142,5 +143,52 @@ class VaultKvProviderIT {
       assertThat(e.kind()).isEqualTo(FailureKind.PERMANENT);
       assertThat(e.getMessage()).contains("403").contains(secretPath).doesNotContain(token);
     }
+  }
+
+  @Test
+  void fetch_deleteVersionAfter_futureDeletionTimeIsNotDeleted() {
+    bao.write("secret/metadata/" + secretPath, "{\"delete_version_after\":\"1h\"}");
+    writeVersion("key-one");
+    writeVersion("key-two");
+    // Vault stamps a future deletion_time on every version
+    JsonObject meta = bao.read("secret/metadata/" + secretPath).get("data").asObject();
+    assertThat(meta.get("versions").asObject().get("2").asObject().getString("deletion_time", "")).isNotEmpty();
+
+    FetchResult result = VaultKvProvider.of(session, "secret", secretPath).fetch(FetchContext.startup("api-key"));
+
+    assertThat(result.current().version()).isEqualTo("2");
+    assertThat(result.current().secretMap()).containsEntry("api_key", "key-two");
+    assertThat(result.previous()).extracting(Credential::version).containsExactly("1");
+  }
+
+  @Test
+  void fetch_secretDeletedAndRecreated_readsTheNewVersionsDespiteEqualNumbers() {
+    writeVersion("value-A");
+    writeVersion("value-B");
+    VaultKvProvider provider = VaultKvProvider.of(session, "secret", secretPath);
+    FetchResult before = provider.fetch(FetchContext.startup("api-key"));
+    KeyRing ring = KeyRing.of(List.of(
+        new KeyRing.Entry(before.current(), KeySlot.CURRENT, null),
+        new KeyRing.Entry(before.previous().get(0), KeySlot.PREVIOUS, null)));
+
+    bao.api("DELETE", "secret/metadata/" + secretPath, null);
+    writeVersion("value-C");
+    writeVersion("value-D");
+    FetchResult after = provider.fetch(new FetchContext("api-key", FetchReason.SCHEDULED, Optional.of(ring)));
+
+    assertThat(after.current().secretMap()).containsEntry("api_key", "value-D");
+    assertThat(after.previous()).singleElement()
+        .satisfies(p -> assertThat(p.secretMap()).containsEntry("api_key", "value-C"));
+    // the new versions must not share a name with the old ones the ring still holds
+    assertThat(after.current().version()).startsWith("2@").isNotEqualTo(before.current().version());
+    assertThat(after.previous().get(0).version()).startsWith("1@");
+
+    // once known, they are reused by their new names, not read again (marker values come back)
+    Credential markedD = Credential.builder(after.current().version()).value(SecretValue.ofString("known-D"))
+        .issuedAt(after.current().issuedAt()).build();
+    KeyRing next = KeyRing.of(List.of(new KeyRing.Entry(markedD, KeySlot.CURRENT, null)));
+    FetchResult again = provider.fetch(new FetchContext("api-key", FetchReason.SCHEDULED, Optional.of(next)));
+    assertThat(again.current().version()).isEqualTo(after.current().version());
+    assertThat(again.current().secretString()).isEqualTo("known-D");
   }
 }
