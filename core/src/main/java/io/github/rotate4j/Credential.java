@@ -196,7 +196,8 @@ public final class Credential {
     String field = kv.value().get(keyField);
     if (field == null) {
       throw new IllegalStateException("credential version " + version + " has no field '" + keyField
-          + "' to match presented keys against (fields: " + kv.value().keySet() + ")");
+          + "' to match presented keys against (it has " + SecretValue.countOf(kv.value().size(), "field")
+          + "; their names are not shown, as a misread file can turn the secret into a field name)");
     }
     return sha256(field.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }

@@ -53,22 +53,27 @@ import java.util.stream.Collectors;
  * username and password. Text values lose one trailing line break ({@code \n} or {@code \r\n})
  * unless {@code keepTrailingNewline()} is set.
  *
- * <p><b>Versions.</b> The version of a credential is the first 16 hex digits of the SHA-256 of the
- * content (for a directory: of the sorted names and contents of the files used). Polling an
- * unchanged file therefore yields the same version, and the credential already held (from {@link
- * FetchContext#knownRing()}) is returned as it is, with its original issue time. The issue time is
- * the file's last-modified time (for a directory, that of the newest file used).
+ * <p><b>Versions.</b> The version of a credential is the first 16 hex digits of an HMAC-SHA256 of
+ * the content under a random key drawn once per process (for a directory: of the sorted names and
+ * contents of the files used). Polling an unchanged file therefore yields the same version, and the
+ * credential already held (from {@link FetchContext#knownRing()}) is returned as it is, with its
+ * original issue time. A logged version reveals nothing about a short secret, but two processes give
+ * the same content different versions. The issue time is the file's last-modified time (for a
+ * directory, that of the newest file used).
  *
  * <p><b>Consistency.</b> A read returns one generation of the secret even while its writer
  * replaces it: rename-over-the-old-file writers and Kubernetes' atomic {@code ..data} symlink swap
- * are both detected, and the read is done once more if a swap happened under it.
+ * are both detected, and the read is done again, a few milliseconds later and up to 25 times within
+ * the same fetch, if a swap happened under it: a busy writer never makes a fetch fail.
  *
  * <p><b>Failures.</b> A missing file or directory throws {@link TransientBackendException}: agents
  * and volume drivers often write after the application starts, so the engine retries. So does an
  * empty file, a directory without files, or a key file that is not there yet. Permission denied, a
  * directory where a file is expected (or the other way round), a file larger than {@link
  * #DEFAULT_MAX_SIZE} (or the configured limit), text that is not UTF-8 and a malformed properties
- * file throw {@link PermanentBackendException}. Messages name the path and never the content.
+ * file throw {@link PermanentBackendException}. Messages name the path and never the content, nor the
+ * key names of a properties file (a file holding only the secret, read as properties, would turn the
+ * secret into a key name).
  *
  * <p><b>Thread safety:</b> immutable and safe to use from any thread. The provider holds no open
  * files between fetches; {@link #close()} does nothing.
@@ -156,8 +161,8 @@ public final class FileCredentialProvider implements CredentialProvider {
   /**
    * Reads the file or directory now.
    *
-   * @throws TransientBackendException if it does not exist yet, is empty, lacks a key file yet, was
-   *     replaced twice during the read, or another I/O error occurred
+   * @throws TransientBackendException if it does not exist yet, is empty, lacks a key file yet, kept
+   *     being replaced during every read of this fetch, or another I/O error occurred
    * @throws PermanentBackendException if it cannot be read (permission), has the wrong type or size,
    *     or its content is not what the configuration expects
    */

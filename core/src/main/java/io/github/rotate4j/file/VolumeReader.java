@@ -98,16 +98,22 @@ final class VolumeReader {
    * Runs {@code read} until it sees one generation: a writer that swapped the file or the
    * generation under it (or deleted the generation being read) makes it read again, a few
    * milliseconds later, up to {@link #MAX_READS} times. A path that is plainly missing is not
-   * waited for: that is the engine's business.
+   * waited for: that is the engine's business. A file missing although {@code ..data} did not move
+   * (a dangling symlink) is given two more looks, then reported as missing.
    */
   private <T> T consistently(Path location, Read<T> read) throws IOException {
+    Path volume = Files.isDirectory(location) ? location : location.toAbsolutePath().getParent();
+    int stillMissing = 0;
     for (int attempt = 1; ; attempt++) {
+      Optional<Path> generation = volume == null ? Optional.empty() : dataTarget(volume);
       try {
         return read.run();
       } catch (NoSuchFileException | ChangedWhileReadingException e) {
-        boolean swapped = e instanceof ChangedWhileReadingException || Files.exists(location);
-        if (!swapped) {
-          throw e;
+        if (e instanceof NoSuchFileException) {
+          boolean swapped = volume != null && !generation.equals(dataTarget(volume));
+          if (!swapped && (!Files.exists(location) || ++stillMissing >= 3)) {
+            throw e;
+          }
         }
         if (attempt >= MAX_READS) {
           if (e instanceof ChangedWhileReadingException) {

@@ -216,6 +216,19 @@ class AtomicSwapTest {
   }
 
   @Test
+  void aDanglingSymlinkInADirectory_isReportedMissing_afterAFewLooks() throws IOException {
+    Path dir = Files.createDirectory(tmp.resolve("s"));
+    Files.writeString(dir.resolve("a"), "1");
+    Files.createSymbolicLink(dir.resolve("gone"), Path.of("nowhere/gone"));
+    List<Duration> pauses = new ArrayList<>();
+    FileCredentialProvider provider = FileCredentialProvider.ofDirectory(dir).pause(pauses::add).build();
+
+    assertThatThrownBy(() -> fetch(provider)).isInstanceOf(TransientBackendException.class)
+        .hasMessageContaining("gone does not exist");
+    assertThat(pauses).as("nothing moved: two more looks, no storm of re-reads").hasSize(2);
+  }
+
+  @Test
   void aMissingFile_isNotWaitedFor() {
     List<Duration> pauses = new ArrayList<>();
     FileCredentialProvider provider = FileCredentialProvider.ofFile(tmp.resolve("absent")).pause(pauses::add).build();

@@ -2,6 +2,8 @@ package io.github.rotate4j.vault;
 
 import io.github.jopenlibs.vault.Vault;
 import io.github.jopenlibs.vault.json.JsonObject;
+import io.github.rotate4j.BackendException;
+import io.github.rotate4j.PermanentBackendException;
 import io.github.rotate4j.TransientBackendException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -36,9 +38,17 @@ public abstract class VaultAuth {
 
   VaultAuth() {}
 
-  /** A fixed token. It is renewed while renewable but cannot be replaced. */
+  /**
+   * A fixed token. It is renewed while renewable but cannot be replaced.
+   *
+   * @throws IllegalArgumentException if {@code token} is null or blank, as it is when read from an
+   *     environment variable that is not set
+   */
   public static VaultAuth token(String token) {
-    requireText("token", token);
+    if (token == null || token.isBlank()) {
+      throw new IllegalArgumentException("token must not be " + (token == null ? "null" : "blank")
+          + "; if it is read from an environment variable such as VAULT_TOKEN, that variable is not set");
+    }
     return new TokenAuth(token, null);
   }
 
@@ -229,7 +239,18 @@ public abstract class VaultAuth {
       Object stamp = file == null ? null : stamp(file);
       String t = file == null ? token : readFile(file, "token", path);
       Vault driver = transport.driver(t, null);
-      JsonObject body = transport.call(null, path, () -> driver.auth().lookupSelf().getRestResponse());
+      JsonObject body;
+      try {
+        body = transport.call(null, path, () -> driver.auth().lookupSelf().getRestResponse());
+      } catch (BackendException e) {
+        if (!VaultTransport.isPermissionDenied(e)) {
+          throw e;
+        }
+        throw new PermanentBackendException(null, VaultTransport.BACKEND, path,
+            "Vault rejected the token" + (file == null ? "" : " in " + file)
+                + ": it is invalid, expired or revoked (HTTP 403 permission denied on " + path
+                + "; a valid token gets this only without the default policy)", null, 403);
+      }
       VaultJson json = new VaultJson(null, path);
       JsonObject data = json.object(body, "data");
       long ttl = json.number(data, "ttl");

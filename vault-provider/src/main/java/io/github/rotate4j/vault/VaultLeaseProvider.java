@@ -90,7 +90,7 @@ public final class VaultLeaseProvider implements CredentialProvider {
       JsonObject body = session.transport().call(name, path, () -> st.logical().logical().read(path).getRestResponse());
       VaultJson json = new VaultJson(name, path);
       String leaseId = json.optionalString(body, "lease_id").orElseThrow(() -> new PermanentBackendException(
-          name, VaultTransport.BACKEND, path, "the response carries no lease; read static secrets with VaultKvProvider", null));
+          name, VaultTransport.BACKEND, path, "the response carries no lease; " + noLeaseHint(path), null));
       long seconds = json.number(body, "lease_duration");
       boolean renewable = json.bool(body, "renewable", false);
       Map<String, String> data = VaultJson.flatten(json.object(body, "data"));
@@ -190,4 +190,12 @@ public final class VaultLeaseProvider implements CredentialProvider {
     return "VaultLeaseProvider[" + session.backendId() + " " + path + "]";
   }
 
+
+  /** What to read a path without a lease with instead. */
+  static String noLeaseHint(String path) {
+    if (path.contains("/static-creds/")) {
+      return "a database static role has no lease (Vault rotates its password in place): read it with VaultStaticRoleProvider";
+    }
+    return "read static secrets (KV version 2) with VaultKvProvider";
+  }
 }

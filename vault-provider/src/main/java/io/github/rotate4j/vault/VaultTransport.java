@@ -14,6 +14,8 @@ import io.github.rotate4j.BackendException;
 import io.github.rotate4j.PermanentBackendException;
 import io.github.rotate4j.TransientBackendException;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,6 +23,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import javax.net.ssl.SSLException;
 
 /**
  * Talks HTTP to one Vault/OpenBao server: builds driver instances bound to a token, runs raw calls
@@ -270,6 +273,20 @@ final class VaultTransport {
   }
 
   private BackendException ioFailure(String credentialName, String path, IOException e) {
+    SSLException ssl = sslCause(e);
+    if (ssl != null) {
+      if (address.startsWith("https://") && speaksPlainHttp()) {
+        return new PermanentBackendException(credentialName, BACKEND, path,
+            "TLS handshake with " + address + " failed: the server answers plain HTTP, not TLS; use http:// in the "
+                + "address, or give the listener a certificate (https needs a TLS listener)", e);
+      }
+      if (!(ssl.getCause() instanceof IOException)) {
+        // a certificate not trusted, a name mismatch, no common protocol: no retry fixes these
+        return new PermanentBackendException(credentialName, BACKEND, path,
+            "TLS handshake with " + address + " failed (" + ssl.getClass().getSimpleName()
+                + (ssl.getMessage() == null ? "" : ": " + ssl.getMessage()) + "); check the trust settings", e);
+      }
+    }
     if (e instanceof HttpTimeoutException) {
       return new TransientBackendException(credentialName, BACKEND, path,
           "no response within " + requestTimeout, e);
@@ -277,5 +294,39 @@ final class VaultTransport {
     return new TransientBackendException(credentialName, BACKEND, path,
         "I/O error talking to " + address + ": " + e.getClass().getSimpleName()
             + (e.getMessage() == null ? "" : " " + e.getMessage()), e);
+  }
+
+  /** The innermost TLS failure in the chain (the JDK client wraps the handshake's own exception). */
+  private static SSLException sslCause(Throwable e) {
+    SSLException found = null;
+    Throwable t = e;
+    for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
+      if (t instanceof SSLException ssl) {
+        found = ssl;
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Whether the server at the https address answers a plain HTTP request: a TLS client hello sent
+   * to a plain listener ends in a reset that looks like a network failure, but is a configuration
+   * error that no retry fixes.
+   */
+  private boolean speaksPlainHttp() {
+    URI uri = URI.create(address);
+    int port = uri.getPort() == -1 ? 443 : uri.getPort();
+    int timeout = (int) Math.min(2000, Math.max(1, requestTimeout.toMillis()));
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(uri.getHost(), port), timeout);
+      socket.setSoTimeout(timeout);
+      socket.getOutputStream().write(("HEAD /v1/sys/health HTTP/1.0\r\nHost: " + uri.getHost() + "\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      String answer = new String(socket.getInputStream().readNBytes(512), StandardCharsets.US_ASCII);
+      // a TLS listener may answer plain HTTP too, with a 400 that says so (Go's server does)
+      return answer.startsWith("HTTP/") && !answer.contains("HTTPS server");
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 }

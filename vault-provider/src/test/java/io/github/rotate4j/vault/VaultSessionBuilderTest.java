@@ -63,4 +63,14 @@ class VaultSessionBuilderTest {
     assertThatThrownBy(() -> VaultAuth.token("t").atMount("x")).isInstanceOf(IllegalStateException.class);
     assertThat(new VaultAuth.Login("s.login-token", Duration.ofSeconds(5), true, null).toString()).doesNotContain("s.login-token");
   }
+
+  @Test
+  void token_unsetEnvironmentVariable_saysSo() {
+    assertThatThrownBy(() -> VaultAuth.token(System.getenv("ROTATE4J_SURELY_UNSET_VARIABLE")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("token must not be null; if it is read from an environment variable such as VAULT_TOKEN, "
+            + "that variable is not set");
+    assertThatThrownBy(() -> VaultAuth.token("  "))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("token must not be blank;");
+  }
 }

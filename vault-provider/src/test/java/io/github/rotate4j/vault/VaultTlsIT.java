@@ -59,6 +59,7 @@ class VaultTlsIT {
           () -> VaultKvProvider.of(session, "secret", "tls/app").fetch(FetchContext.startup("tls")));
 
       assertThat(e).isNotNull();
+      assertThat(e.kind()).as("no retry makes an untrusted certificate trusted").isEqualTo(FailureKind.PERMANENT);
       assertThat(e.getMessage()).contains("SSLHandshakeException").doesNotContain(bao.rootToken());
     }
   }
