@@ -71,7 +71,18 @@ public final class DemoKeyClient {
    * @throws DemoKeyServiceException when the service refuses (409: two live keys already) or fails
    */
   public CreatedKey create(String name) {
-    String body = JSON.createObjectNode().put("name", name).toString();
+    return create(name, Optional.empty());
+  }
+
+  /**
+   * Creates a key for an account, labelled so that {@link #listLabelled} finds it again.
+   *
+   * @throws DemoKeyServiceException when the service refuses (409: two live keys already) or fails
+   */
+  public CreatedKey create(String name, Optional<String> label) {
+    var node = JSON.createObjectNode().put("name", name);
+    label.ifPresent(l -> node.put("label", l));
+    String body = node.toString();
     JsonNode json = send("create a key for '" + name + "'", admin(HttpRequest.newBuilder(base.resolve("v1/keys")))
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body)), 201);
@@ -82,6 +93,18 @@ public final class DemoKeyClient {
   public List<DemoKeyService.KeyInfo> list(String name) {
     JsonNode json = send("list the keys of '" + name + "'", admin(HttpRequest.newBuilder(
         base.resolve("v1/keys?name=" + URLEncoder.encode(name, StandardCharsets.UTF_8)))).GET(), 200);
+    List<DemoKeyService.KeyInfo> keys = new ArrayList<>();
+    for (JsonNode k : json.path("keys")) {
+      keys.add(info(k));
+    }
+    return keys;
+  }
+
+  /** The keys of an account carrying a label, oldest first, without secrets. */
+  public List<DemoKeyService.KeyInfo> listLabelled(String name, String label) {
+    JsonNode json = send("list the keys of '" + name + "' labelled '" + label + "'", admin(HttpRequest.newBuilder(
+        base.resolve("v1/keys?name=" + URLEncoder.encode(name, StandardCharsets.UTF_8)
+            + "&label=" + URLEncoder.encode(label, StandardCharsets.UTF_8)))).GET(), 200);
     List<DemoKeyService.KeyInfo> keys = new ArrayList<>();
     for (JsonNode k : json.path("keys")) {
       keys.add(info(k));
@@ -110,6 +133,12 @@ public final class DemoKeyClient {
     }
     check("revoke key " + id, r, 204);
     return true;
+  }
+
+  /** The id a demo secret names ({@code dk.<id>.<random>}), or empty for anything else. */
+  public static Optional<String> keyIdOf(String secret) {
+    String[] parts = secret.split("\\.", -1);
+    return parts.length == 3 && parts[0].equals("dk") && !parts[1].isEmpty() ? Optional.of(parts[1]) : Optional.empty();
   }
 
   /**
@@ -175,7 +204,9 @@ public final class DemoKeyClient {
   }
 
   private DemoKeyService.KeyInfo info(JsonNode k) {
-    return new DemoKeyService.KeyInfo(text(k, "id"), text(k, "name"), Instant.parse(text(k, "createdAt")),
+    JsonNode label = k.get("label");
+    return new DemoKeyService.KeyInfo(text(k, "id"), text(k, "name"),
+        label == null || label.isNull() ? Optional.empty() : Optional.of(label.asText()), Instant.parse(text(k, "createdAt")),
         instant(k, "lastUsedAt"), instant(k, "revokedAt"));
   }
 

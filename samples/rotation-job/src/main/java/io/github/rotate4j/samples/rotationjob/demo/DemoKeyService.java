@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -37,11 +38,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * that the whole rotation flow runs on a laptop.
  *
  * <ul>
- *   <li>{@code POST /v1/keys} with {@code {"name": "payments"}}: creates a key for that account and
- *       answers {@code 201 {"id", "name", "secret", "createdAt"}} &mdash; the only time the secret is
- *       shown. At most {@link Builder#maxLiveKeys(int) maxLiveKeys} (default 2) keys of one account
+ *   <li>{@code POST /v1/keys} with {@code {"name": "payments", "label": "rotation-42"}} (label
+ *       optional): creates a key for that account and answers {@code 201 {"id", "name", "label",
+ *       "secret", "createdAt"}} &mdash; the only time the secret is shown. The secret has the form
+ *       {@code dk.<id>.<random>}: like many real API keys it names its own id, never its random part. At most {@link Builder#maxLiveKeys(int) maxLiveKeys} (default 2) keys of one account
  *       are live at once; one more answers {@code 409}.
- *   <li>{@code GET /v1/keys?name=payments}: the keys (never their secrets) with creation, last use
+ *   <li>{@code GET /v1/keys?name=payments&label=rotation-42} (both filters optional): the keys (never their secrets) with creation, last use
  *       and revocation times.
  *   <li>{@code GET /v1/keys/{id}}: one key; {@code DELETE /v1/keys/{id}}: revokes it (idempotent).
  *   <li>{@code GET /v1/ping} with {@code Authorization: Bearer <secret>}: the authenticated call
@@ -62,6 +64,7 @@ public final class DemoKeyService implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -185,14 +188,19 @@ public final class DemoKeyService implements AutoCloseable {
       return;
     }
     String name = body == null ? null : body.path("name").asText(null);
-    if (name == null || name.isBlank() || !name.matches("[A-Za-z0-9._-]{1,100}")) {
+    if (name == null || !LABEL.matcher(name).matches()) {
       respond(exchange, 400, error("'name' is required: 1 to 100 letters, digits, '.', '_' or '-'"));
+      return;
+    }
+    String label = body.path("label").asText(null);
+    if (label != null && !LABEL.matcher(label).matches()) {
+      respond(exchange, 400, error("'label' must be 1 to 100 letters, digits, '.', '_' or '-'"));
       return;
     }
     byte[] raw = new byte[32];
     RANDOM.nextBytes(raw);
-    String secret = "dk_" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
     DemoKey key;
+    String secret;
     lock.lock();
     try {
       long live = keysById.values().stream().filter(k -> k.name.equals(name) && k.revokedAt == null).count();
@@ -201,8 +209,11 @@ public final class DemoKeyService implements AutoCloseable {
             + maxLiveKeys + "); revoke one first"));
         return;
       }
-      String id = "key-" + sequence.incrementAndGet() + "-" + HexFormat.of().formatHex(raw, 0, 3);
-      key = new DemoKey(id, name, clock.instant());
+      byte[] tag = new byte[3];
+      RANDOM.nextBytes(tag);
+      String id = "key-" + sequence.incrementAndGet() + "-" + HexFormat.of().formatHex(tag);
+      key = new DemoKey(id, name, label, clock.instant());
+      secret = "dk." + id + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
       keysById.put(id, key);
       idsByDigest.put(digest(secret), id);
     } finally {
@@ -216,18 +227,21 @@ public final class DemoKeyService implements AutoCloseable {
   private void list(HttpExchange exchange) throws IOException {
     String query = Optional.ofNullable(exchange.getRequestURI().getQuery()).orElse("");
     String name = null;
+    String label = null;
     for (String part : query.split("&")) {
       if (part.startsWith("name=")) {
         name = java.net.URLDecoder.decode(part.substring(5), StandardCharsets.UTF_8);
+      } else if (part.startsWith("label=")) {
+        label = java.net.URLDecoder.decode(part.substring(6), StandardCharsets.UTF_8);
       }
     }
-    List<KeyInfo> keys;
-    if (name != null) {
-      keys = keys(name);
-    } else {
-      keys = keysById.values().stream().sorted(Comparator.comparing((DemoKey k) -> k.createdAt)
-          .thenComparing(k -> k.id)).map(DemoKeyService::info).toList();
-    }
+    String byName = name;
+    String byLabel = label;
+    List<KeyInfo> keys = keysById.values().stream()
+        .filter(k -> byName == null || k.name.equals(byName))
+        .filter(k -> byLabel == null || byLabel.equals(k.label))
+        .sorted(Comparator.comparing((DemoKey k) -> k.createdAt).thenComparing(k -> k.id))
+        .map(DemoKeyService::info).toList();
     ObjectNode out = JSON.createObjectNode();
     var array = out.putArray("keys");
     keys.forEach(k -> array.add(toJson(k)));
@@ -305,7 +319,8 @@ public final class DemoKeyService implements AutoCloseable {
   }
 
   private static KeyInfo info(DemoKey k) {
-    return new KeyInfo(k.id, k.name, k.createdAt, Optional.ofNullable(k.lastUsedAt.get()), Optional.ofNullable(k.revokedAt));
+    return new KeyInfo(k.id, k.name, Optional.ofNullable(k.label), k.createdAt, Optional.ofNullable(k.lastUsedAt.get()),
+        Optional.ofNullable(k.revokedAt));
   }
 
   private boolean adminAuthorised(HttpExchange exchange) {
@@ -338,6 +353,7 @@ public final class DemoKeyService implements AutoCloseable {
     ObjectNode o = JSON.createObjectNode();
     o.put("id", k.id());
     o.put("name", k.name());
+    o.put("label", k.label().orElse(null));
     o.put("createdAt", k.createdAt().toString());
     o.put("lastUsedAt", k.lastUsedAt().map(Instant::toString).orElse(null));
     o.put("revokedAt", k.revokedAt().map(Instant::toString).orElse(null));
@@ -362,13 +378,15 @@ public final class DemoKeyService implements AutoCloseable {
   private static final class DemoKey {
     final String id;
     final String name;
+    final String label;
     final Instant createdAt;
     final AtomicReference<Instant> lastUsedAt = new AtomicReference<>();
     volatile Instant revokedAt; // written under lock, once
 
-    DemoKey(String id, String name, Instant createdAt) {
+    DemoKey(String id, String name, String label, Instant createdAt) {
       this.id = id;
       this.name = name;
+      this.label = label;
       this.createdAt = createdAt;
     }
 
@@ -383,14 +401,16 @@ public final class DemoKeyService implements AutoCloseable {
    *
    * @param id the key id
    * @param name the account it belongs to
+   * @param label the label given at creation, if any
    * @param createdAt when it was created
    * @param lastUsedAt when it last authenticated a ping, if ever
    * @param revokedAt when it was revoked, if it was
    */
-  public record KeyInfo(String id, String name, Instant createdAt, Optional<Instant> lastUsedAt, Optional<Instant> revokedAt) {
+  public record KeyInfo(String id, String name, Optional<String> label, Instant createdAt, Optional<Instant> lastUsedAt, Optional<Instant> revokedAt) {
     public KeyInfo {
       Objects.requireNonNull(id, "id");
       Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(label, "label");
       Objects.requireNonNull(createdAt, "createdAt");
       Objects.requireNonNull(lastUsedAt, "lastUsedAt");
       Objects.requireNonNull(revokedAt, "revokedAt");

@@ -13,11 +13,14 @@ import java.util.Objects;
  * @param consumers the applications that use it
  * @param rotationFrequency how often it is rotated
  * @param gracePeriod how long the previous key stays valid after a promotion
+ * @param unusedFor how long the issuer must not have seen the old key before it is revoked
+ * @param distributionDelay how long a staged key waits before it is verified and promoted
  * @param store where it lives
  * @param issuer who creates and revokes its keys
  */
 public record InventoryEntry(String name, String description, String owner, List<String> consumers,
-    Duration rotationFrequency, Duration gracePeriod, StoreSpec store, IssuerSpec issuer) {
+    Duration rotationFrequency, Duration gracePeriod, Duration unusedFor, Duration distributionDelay,
+    StoreSpec store, IssuerSpec issuer) {
 
   public InventoryEntry {
     Objects.requireNonNull(name, "name");
@@ -26,6 +29,8 @@ public record InventoryEntry(String name, String description, String owner, List
     consumers = List.copyOf(consumers);
     Objects.requireNonNull(rotationFrequency, "rotationFrequency");
     Objects.requireNonNull(gracePeriod, "gracePeriod");
+    Objects.requireNonNull(unusedFor, "unusedFor");
+    Objects.requireNonNull(distributionDelay, "distributionDelay");
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(issuer, "issuer");
   }

@@ -34,6 +34,8 @@ import java.util.regex.Pattern;
  *     consumers: [checkout, refunds]
  *     rotationFrequency: 30d       # 30d, 12h, 15m, 45s or ISO-8601 (P30D)
  *     gracePeriod: 1h              # optional, default 1 hour (at most half the frequency)
+ *     unusedFor: 30m               # optional: old key unseen this long before revocation; default half the grace
+ *     distributionDelay: 0s        # optional: wait between staging and promotion; default none
  *     store:
  *       type: vault-kv             # vault-kv | aws | in-memory | file
  *       address: http://127.0.0.1:8200
@@ -117,7 +119,8 @@ public final class InventoryReader {
 
   private static InventoryEntry entry(Node n) {
     n.requireObject();
-    n.allowOnly("name", "description", "owner", "consumers", "rotationFrequency", "gracePeriod", "store", "issuer");
+    n.allowOnly("name", "description", "owner", "consumers", "rotationFrequency", "gracePeriod", "unusedFor",
+        "distributionDelay", "store", "issuer");
     String name = n.requiredText("name");
     if (!NAME.matcher(name).matches()) {
       throw n.error("name", "'" + name + "' is not a valid name (letters, digits, '.', '_', '-'; at most 100)");
@@ -129,8 +132,15 @@ public final class InventoryReader {
     if (grace.compareTo(frequency) >= 0) {
       throw n.error("gracePeriod", grace + " must be shorter than rotationFrequency " + frequency);
     }
+    Duration unusedFor = n.optionalDuration("unusedFor", true).orElse(grace.dividedBy(2));
+    if (unusedFor.compareTo(grace) > 0) {
+      throw n.error("unusedFor", unusedFor + " must not be longer than gracePeriod " + grace
+          + " (consumers may use the old key until they see the new one)");
+    }
+    Duration distributionDelay = n.optionalDuration("distributionDelay", true).orElse(Duration.ZERO);
     return new InventoryEntry(name, n.optionalText("description").orElse(""), n.requiredText("owner"),
-        n.textList("consumers"), frequency, grace, store(n.child("store")), issuer(n.child("issuer")));
+        n.textList("consumers"), frequency, grace, unusedFor, distributionDelay, store(n.child("store")),
+        issuer(n.child("issuer")));
   }
 
   private static StoreSpec store(Node n) {
@@ -258,11 +268,15 @@ public final class InventoryReader {
     }
 
     Optional<Duration> optionalDuration(String field) {
+      return optionalDuration(field, false);
+    }
+
+    Optional<Duration> optionalDuration(String field, boolean zeroAllowed) {
       return optionalText(field).map(s -> {
         Duration d = parseDuration(s).orElseThrow(() -> error(field,
             "'" + s + "' is not a duration; use 30d, 12h, 15m, 45s or ISO-8601 like P30D"));
-        if (d.isNegative() || d.isZero()) {
-          throw error(field, "must be positive, but was " + s);
+        if (d.isNegative() || (d.isZero() && !zeroAllowed)) {
+          throw error(field, (zeroAllowed ? "must not be negative" : "must be positive") + ", but was " + s);
         }
         return d;
       });

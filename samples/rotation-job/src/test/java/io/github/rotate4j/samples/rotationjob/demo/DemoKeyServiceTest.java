@@ -19,6 +19,8 @@ import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class DemoKeyServiceTest {
 
@@ -45,7 +47,8 @@ class DemoKeyServiceTest {
   @Test
   void createdKeyAuthenticatesAndRecordsLastUse() {
     DemoKeyClient.CreatedKey key = client.create("payments");
-    assertThat(key.secret()).startsWith("dk_").hasSizeGreaterThan(40);
+    assertThat(key.secret()).startsWith("dk." + key.id() + ".").hasSizeGreaterThan(50);
+    assertThat(DemoKeyClient.keyIdOf(key.secret())).contains(key.id());
     assertThat(key.createdAt()).isEqualTo(time.now());
     assertThat(client.get(key.id()).orElseThrow().lastUsedAt()).isEmpty();
 
@@ -61,7 +64,7 @@ class DemoKeyServiceTest {
   @Test
   void unknownMissingAndRevokedKeysAreRejectedWith401() throws Exception {
     DemoKeyClient.CreatedKey key = client.create("payments");
-    assertThat(client.ping("dk_not-a-key")).isEmpty();
+    assertThat(client.ping("dk.key-1-000000.not-the-secret")).isEmpty();
 
     assertThat(client.revoke(key.id())).isTrue();
     assertThat(client.ping(key.secret())).isEmpty();
@@ -102,6 +105,26 @@ class DemoKeyServiceTest {
     String raw = HttpClient.newHttpClient().send(HttpRequest.newBuilder(service.uri().resolve("/v1/keys")).build(),
         HttpResponse.BodyHandlers.ofString()).body();
     assertThat(raw).doesNotContain(first.secret()).doesNotContain(second.secret()).doesNotContain("secret");
+  }
+
+  @Test
+  void labelsFindTheKeysOfOneRotation() {
+    DemoKeyClient.CreatedKey labelled = client.create("payments", Optional.of("rotate4j-r1"));
+    client.create("payments");
+    client.create("billing", Optional.of("rotate4j-r1"));
+
+    assertThat(client.listLabelled("payments", "rotate4j-r1")).singleElement()
+        .satisfies(k -> {
+          assertThat(k.id()).isEqualTo(labelled.id());
+          assertThat(k.label()).contains("rotate4j-r1");
+        });
+    assertThat(client.listLabelled("payments", "rotate4j-r2")).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "dk", "dk..x", "sk.key-1.x", "dk.key-1", "dk.key-1.x.y"})
+  void keyIdOfIgnoresAnythingButADemoSecret(String text) {
+    assertThat(DemoKeyClient.keyIdOf(text)).isEmpty();
   }
 
   @Test

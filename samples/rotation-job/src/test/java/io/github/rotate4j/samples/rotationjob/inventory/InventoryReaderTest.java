@@ -27,6 +27,8 @@ class InventoryReaderTest {
           consumers: [checkout, refunds]
           rotationFrequency: 30d
           gracePeriod: 2h
+          unusedFor: 20m
+          distributionDelay: 1m
           store:
             type: vault-kv
             address: http://127.0.0.1:8200
@@ -70,6 +72,8 @@ class InventoryReaderTest {
     assertThat(payments.consumers()).containsExactly("checkout", "refunds");
     assertThat(payments.rotationFrequency()).isEqualTo(Duration.ofDays(30));
     assertThat(payments.gracePeriod()).isEqualTo(Duration.ofHours(2));
+    assertThat(payments.unusedFor()).isEqualTo(Duration.ofMinutes(20));
+    assertThat(payments.distributionDelay()).isEqualTo(Duration.ofMinutes(1));
     assertThat(payments.store()).isEqualTo(new StoreSpec.VaultKv(Optional.of(URI.create("http://127.0.0.1:8200")),
         "kv", "payments/api-key", "ROTATOR_VAULT_TOKEN"));
     assertThat(payments.issuer()).isEqualTo(new IssuerSpec.Demo(URI.create("http://127.0.0.1:8787"), "payments",
@@ -80,6 +84,8 @@ class InventoryReaderTest {
     assertThat(search.consumers()).isEmpty();
     assertThat(search.rotationFrequency()).isEqualTo(Duration.ofDays(90));
     assertThat(search.gracePeriod()).isEqualTo(InventoryReader.DEFAULT_GRACE_PERIOD);
+    assertThat(search.unusedFor()).as("default: half the grace period").isEqualTo(Duration.ofMinutes(30));
+    assertThat(search.distributionDelay()).isZero();
     assertThat(search.store()).isEqualTo(new StoreSpec.Aws("prod/search/api-key", Optional.of("eu-west-1"), Optional.empty()));
 
     InventoryEntry demo = inventory.entry("demo-key").orElseThrow();
@@ -121,6 +127,8 @@ class InventoryReaderTest {
       zero frequency            | rotationFrequency: 0d            | secrets[0] 'a': field 'rotationFrequency' must be positive, but was 0d
       missing frequency         | rotationFrequency: null          | secrets[0] 'a': field 'rotationFrequency' is required
       grace too long            | gracePeriod: 8d                  | secrets[0] 'a': field 'gracePeriod' PT192H must be shorter than rotationFrequency PT168H
+      unused longer than grace  | unusedFor: 2h                    | secrets[0] 'a': field 'unusedFor' PT2H must not be longer than gracePeriod PT1H
+      negative delay            | distributionDelay: '-PT1M'       | secrets[0] 'a': field 'distributionDelay' must not be negative, but was -PT1M
       unknown field             | rotationFrequncy: 7d             | secrets[0] 'a': field 'rotationFrequncy' is not known here
       consumers not a list      | consumers: checkout              | secrets[0] 'a': field 'consumers' must be a list
       missing store             | store: null                      | secrets[0] 'a': field 'store' is required

@@ -1,0 +1,78 @@
+package io.github.rotate4j.samples.rotationjob;
+
+import io.github.rotate4j.rotation.IssuedKey;
+import io.github.rotate4j.rotation.RotationSchedule;
+import io.github.rotate4j.rotation.Rotator;
+import io.github.rotate4j.rotation.SecretStore;
+import io.github.rotate4j.rotation.UsageProbe;
+import io.github.rotate4j.samples.rotationjob.demo.DemoKeyClient;
+import io.github.rotate4j.samples.rotationjob.demo.DemoKeyIssuer;
+import io.github.rotate4j.samples.rotationjob.demo.FileSecretStore;
+import io.github.rotate4j.samples.rotationjob.inventory.Inventory;
+import io.github.rotate4j.samples.rotationjob.inventory.InventoryEntry;
+import io.github.rotate4j.samples.rotationjob.inventory.IssuerSpec;
+import io.github.rotate4j.samples.rotationjob.inventory.StoreSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Stores and issuers as the inventory describes them; credentials from the environment. */
+class LiveBackends implements Backends {
+
+  private final Map<String, String> env;
+
+  LiveBackends(Map<String, String> env) {
+    this.env = Map.copyOf(env);
+  }
+
+  @Override
+  public Rotator rotator(Inventory inventory, InventoryEntry entry, Clock clock) {
+    DemoKeyIssuer issuer = issuer(entry);
+    return Rotator.builder(store(entry), issuer)
+        .verifier(issuer.verifier())
+        .usageProbe(UsageProbe.issuerLastUse(issuer, entry.unusedFor()))
+        .gracePeriod(entry.gracePeriod())
+        .distributionDelay(entry.distributionDelay())
+        .schedule(RotationSchedule.every(entry.rotationFrequency()))
+        .overdueAfter(inventory.overdueAfter())
+        .clock(clock)
+        .build();
+  }
+
+  @Override
+  public boolean initialize(InventoryEntry entry) {
+    if (!(entry.store() instanceof StoreSpec.File f)) {
+      throw new UnsupportedOperationException("'" + entry.name() + "': write the first key into " + entry.store().describe()
+          + " with that store's own tools; 'init' writes only file stores");
+    }
+    DemoKeyIssuer issuer = issuer(entry);
+    return new FileSecretStore(f.file()).initialize(() -> {
+      IssuedKey first = issuer.issue("init-" + UUID.randomUUID());
+      return first.value();
+    });
+  }
+
+  SecretStore store(InventoryEntry entry) {
+    StoreSpec spec = entry.store();
+    if (spec instanceof StoreSpec.File f) {
+      return new FileSecretStore(f.file());
+    }
+    throw new UnsupportedOperationException("'" + entry.name() + "': store type of " + spec.describe()
+        + " is not available in this build");
+  }
+
+  DemoKeyIssuer issuer(InventoryEntry entry) {
+    IssuerSpec.Demo demo = (IssuerSpec.Demo) entry.issuer();
+    Optional<String> token = demo.adminTokenEnv().map(name -> {
+      String value = env.get(name);
+      if (value == null || value.isBlank()) {
+        throw new IllegalStateException("'" + entry.name() + "': environment variable " + name
+            + " (issuer adminTokenEnv) is not set");
+      }
+      return value;
+    });
+    return new DemoKeyIssuer(new DemoKeyClient(demo.url(), token, Duration.ofSeconds(10)), demo.account());
+  }
+}
