@@ -9,8 +9,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code init NAME...}: writes the first key of file stores (for the demo). */
 @Command(name = "init", mixinStandardHelpOptions = true,
-    description = {"Creates the first key of each named secret at its issuer and writes it to its store, when the",
-        "store is empty. Only for file stores (the demo); Vault and AWS secrets are created with their own tools."})
+    description = "Creates the first key of each named secret at its issuer and writes it to its store, when the "
+        + "store is empty. Only for file stores (the demo); Vault and AWS secrets are created with their "
+        + "own tools.")
 final class InitCommand implements Callable<Integer> {
 
   private final RotationJob job;

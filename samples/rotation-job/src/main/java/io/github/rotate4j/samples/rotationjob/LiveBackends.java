@@ -1,6 +1,8 @@
 package io.github.rotate4j.samples.rotationjob;
 
 import io.github.rotate4j.rotation.IssuedKey;
+import io.github.rotate4j.rotation.KeyIssuer;
+import io.github.rotate4j.rotation.KeyVerifier;
 import io.github.rotate4j.rotation.RotationSchedule;
 import io.github.rotate4j.rotation.Rotator;
 import io.github.rotate4j.rotation.SecretStore;
@@ -12,16 +14,20 @@ import io.github.rotate4j.samples.rotationjob.inventory.Inventory;
 import io.github.rotate4j.samples.rotationjob.inventory.InventoryEntry;
 import io.github.rotate4j.samples.rotationjob.inventory.IssuerSpec;
 import io.github.rotate4j.samples.rotationjob.inventory.StoreSpec;
+import io.github.rotate4j.testing.InMemorySecretStore;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Stores and issuers as the inventory describes them; credentials from the environment. */
 class LiveBackends implements Backends {
 
   private final Map<String, String> env;
+  private final Map<String, InMemorySecretStore> inMemory = new ConcurrentHashMap<>();
 
   LiveBackends(Map<String, String> env) {
     this.env = Map.copyOf(env);
@@ -30,8 +36,17 @@ class LiveBackends implements Backends {
   @Override
   public Rotator rotator(Inventory inventory, InventoryEntry entry, Clock clock) {
     DemoKeyIssuer issuer = issuer(entry);
-    return Rotator.builder(store(entry), issuer)
-        .verifier(issuer.verifier())
+    return rotator(store(entry), issuer, issuer.verifier(), inventory, entry, clock);
+  }
+
+  /**
+   * The rotator of an entry on a store and issuer: the entry's grace window, schedule and
+   * distribution delay; the old key revoked only when the issuer has not seen it for {@code unusedFor}.
+   */
+  static Rotator rotator(SecretStore store, KeyIssuer issuer, KeyVerifier verifier, Inventory inventory,
+      InventoryEntry entry, Clock clock) {
+    return Rotator.builder(store, issuer)
+        .verifier(verifier)
         .usageProbe(UsageProbe.issuerLastUse(issuer, entry.unusedFor()))
         .gracePeriod(entry.gracePeriod())
         .distributionDelay(entry.distributionDelay())
@@ -58,6 +73,11 @@ class LiveBackends implements Backends {
     StoreSpec spec = entry.store();
     if (spec instanceof StoreSpec.File f) {
       return new FileSecretStore(f.file());
+    }
+    if (spec instanceof StoreSpec.InMemory m) {
+      // lives as long as this process: one run of the job
+      return inMemory.computeIfAbsent(m.path(), p -> InMemorySecretStore.create(p,
+          issuer(entry).issue("init-" + UUID.randomUUID()).value(), Instant.now()));
     }
     throw new UnsupportedOperationException("'" + entry.name() + "': store type of " + spec.describe()
         + " is not available in this build");

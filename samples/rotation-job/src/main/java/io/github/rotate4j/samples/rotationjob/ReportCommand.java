@@ -13,8 +13,8 @@ import picocli.CommandLine.Option;
 
 /** {@code report}: due and overdue secrets, read from their stores; changes nothing. */
 @Command(name = "report", mixinStandardHelpOptions = true,
-    description = {"Shows every secret's last rotation, due time and state (ok, due, overdue); changes nothing.",
-        "Exit code 1 when a secret is overdue, 4 when one could not be read."})
+    description = "Shows every secret's last rotation, due time and state (ok, due, overdue); changes nothing. "
+        + "Exit code 1 when a secret is overdue, 4 when one could not be read.")
 final class ReportCommand implements Callable<Integer> {
 
   private final RotationJob job;

@@ -14,9 +14,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code rollback NAME}: undoes a secret's latest rotation. */
 @Command(name = "rollback", mixinStandardHelpOptions = true,
-    description = {"Undoes the latest rotation of a secret: before promotion the new key is discarded and revoked;",
-        "after promotion the old key becomes current again and the new one is revoked. Refused once the old key",
-        "was revoked."})
+    description = "Undoes the latest rotation of a secret: before promotion the new key is discarded and revoked; "
+        + "after promotion the old key becomes current again and the new one is revoked. Refused once the "
+        + "old key was revoked.")
 final class RollbackCommand implements Callable<Integer> {
 
   private final RotationJob job;

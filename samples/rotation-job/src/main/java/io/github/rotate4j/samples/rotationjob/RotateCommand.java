@@ -19,9 +19,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code rotate --due} / {@code rotate NAME...}: starts or resumes rotations. */
 @Command(name = "rotate", mixinStandardHelpOptions = true,
-    description = {"Rotates the named secrets, or every due one with --due. A rotation under way (waiting for its",
-        "distribution delay or grace window, or stopped by a crash) is resumed instead of starting a new one.",
-        "Each run goes as far as it can and returns; run again at the time printed to finish."})
+    description = "Rotates the named secrets, or every due one with --due. A rotation under way (waiting for its "
+        + "distribution delay or grace window, or stopped by a crash) is resumed instead of starting a new"
+        + " one. Each run goes as far as it can and returns; run again at the time printed to finish.")
 final class RotateCommand implements Callable<Integer> {
 
   private final RotationJob job;

@@ -96,7 +96,6 @@ public final class RotationJob {
       job.err.println("rotation-job: " + e);
       return EXIT_FAILED;
     });
-    cl.setExitCodeExceptionMapper(e -> EXIT_FAILED);
     return cl.execute(args);
   }
 
