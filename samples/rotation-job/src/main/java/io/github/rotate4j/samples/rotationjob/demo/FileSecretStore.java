@@ -3,13 +3,19 @@ package io.github.rotate4j.samples.rotationjob.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.rotate4j.Credential;
+import io.github.rotate4j.PermanentBackendException;
 import io.github.rotate4j.SecretValue;
+import io.github.rotate4j.TransientBackendException;
 import io.github.rotate4j.rotation.RotationConflictException;
 import io.github.rotate4j.rotation.RotationException;
 import io.github.rotate4j.rotation.RotationJournal;
 import io.github.rotate4j.rotation.RotationState;
 import io.github.rotate4j.rotation.SecretStore;
 import io.github.rotate4j.rotation.StoredKey;
+import io.github.rotate4j.spi.CredentialProvider;
+import io.github.rotate4j.spi.FetchContext;
+import io.github.rotate4j.spi.FetchResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -192,6 +198,43 @@ public final class FileSecretStore implements SecretStore {
       d.previous = Optional.empty();
       return d;
     });
+  }
+
+  /**
+   * The consumers' view of this store: a provider whose key ring has the current key, the previous
+   * key while the store serves it, and the pending key. Missing or unreadable files are reported as
+   * permanent failures naming the file (the engine keeps serving what it has).
+   */
+  public CredentialProvider provider() {
+    return new CredentialProvider() {
+      @Override
+      public String backend() {
+        return "file-store";
+      }
+
+      @Override
+      public String path() {
+        return file.toString();
+      }
+
+      @Override
+      public FetchResult fetch(FetchContext context) {
+        RotationState s;
+        try {
+          s = read();
+        } catch (RotationException e) {
+          throw new PermanentBackendException(context.credentialName(), backend(), path(), e.getMessage(), e);
+        } catch (UncheckedIOException e) {
+          throw new TransientBackendException(context.credentialName(), backend(), path(), e.getMessage(), e);
+        }
+        Instant issued = s.rotatedAt().orElse(Instant.EPOCH);
+        FetchResult.Builder b = FetchResult.builder(Credential.builder(s.current().version()).value(s.current().value())
+            .issuedAt(issued).build());
+        s.previous().ifPresent(k -> b.previous(Credential.builder(k.version()).value(k.value()).issuedAt(issued).build()));
+        s.pending().ifPresent(k -> b.pending(Credential.builder(k.version()).value(k.value()).issuedAt(issued).build()));
+        return b.build();
+      }
+    };
   }
 
   @Override
