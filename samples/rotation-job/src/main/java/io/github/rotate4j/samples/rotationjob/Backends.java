@@ -22,5 +22,5 @@ interface Backends {
    * @return true when written, false when the store already held a key
    * @throws UnsupportedOperationException when the store's first key is written with its own tools
    */
-  boolean initialize(InventoryEntry entry);
+  boolean initialize(InventoryEntry entry, Clock clock);
 }

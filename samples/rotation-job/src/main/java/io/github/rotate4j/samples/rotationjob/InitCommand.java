@@ -29,7 +29,7 @@ final class InitCommand implements Callable<Integer> {
     int exit = RotationJob.EXIT_OK;
     for (InventoryEntry entry : RotationJob.select(inventory, names)) {
       try {
-        boolean written = job.backends.initialize(entry);
+        boolean written = job.backends.initialize(entry, job.clock);
         job.out.println(entry.name() + ": " + (written ? "first key created at " + entry.issuer().describe()
             + " and written to " + entry.store().describe() : "already holds a key; left unchanged"));
       } catch (RuntimeException e) {

@@ -57,7 +57,7 @@ class LiveBackends implements Backends {
   }
 
   @Override
-  public boolean initialize(InventoryEntry entry) {
+  public boolean initialize(InventoryEntry entry, Clock clock) {
     if (!(entry.store() instanceof StoreSpec.File f)) {
       throw new UnsupportedOperationException("'" + entry.name() + "': write the first key into " + entry.store().describe()
           + " with that store's own tools; 'init' writes only file stores");
@@ -66,7 +66,7 @@ class LiveBackends implements Backends {
     return new FileSecretStore(f.file()).initialize(() -> {
       IssuedKey first = issuer.issue("init-" + UUID.randomUUID());
       return first.value();
-    });
+    }, clock.instant());
   }
 
   SecretStore store(InventoryEntry entry) {

@@ -105,7 +105,7 @@ class RotationJobTest {
     }
 
     @Override
-    public boolean initialize(InventoryEntry entry) {
+    public boolean initialize(InventoryEntry entry, Clock clock) {
       throw new UnsupportedOperationException("not in this test");
     }
   }

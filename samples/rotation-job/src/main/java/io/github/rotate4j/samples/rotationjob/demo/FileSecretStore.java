@@ -69,12 +69,13 @@ public final class FileSecretStore implements SecretStore {
   }
 
   /**
-   * Writes the first key, as version {@code 1}, when the file does not exist yet; {@code first} is
-   * asked for the key only then.
+   * Writes the first key, as version {@code 1} created (and so "rotated") at {@code now}, when the
+   * file does not exist yet; {@code first} is asked for the key only then.
    *
    * @return true when it wrote the key, false when the file already held one (left unchanged)
    */
-  public boolean initialize(Supplier<SecretValue> first) {
+  public boolean initialize(Supplier<SecretValue> first, Instant now) {
+    Objects.requireNonNull(now, "now");
     Objects.requireNonNull(first, "first");
     return locked(() -> {
       if (Files.exists(file)) {
@@ -82,6 +83,7 @@ public final class FileSecretStore implements SecretStore {
       }
       Data d = new Data();
       d.current = new StoredKey("1", Objects.requireNonNull(first.get(), "first key"), null);
+      d.rotatedAt = Optional.of(now);
       d.versions = 1;
       write(d);
       return true;
