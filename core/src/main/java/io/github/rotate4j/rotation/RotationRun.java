@@ -201,6 +201,9 @@ final class RotationRun {
       }
     } catch (RotationConflictException e) {
       return conflict(e);
+    } catch (RuntimeException e) {
+      // a journal write or a store read failed: the journal in the store is where the next run starts
+      return failed("step " + held.phase() + " failed", e);
     }
   }
 
