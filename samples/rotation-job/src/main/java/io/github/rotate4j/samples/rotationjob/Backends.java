@@ -6,7 +6,7 @@ import io.github.rotate4j.samples.rotationjob.inventory.InventoryEntry;
 import java.time.Clock;
 
 /** Turns inventory entries into rotators: real stores and issuers, or test doubles. */
-interface Backends {
+interface Backends extends AutoCloseable {
 
   /**
    * The rotator of one entry, on {@code clock}.
@@ -23,4 +23,8 @@ interface Backends {
    * @throws UnsupportedOperationException when the store's first key is written with its own tools
    */
   boolean initialize(InventoryEntry entry, Clock clock);
+
+  /** Releases the clients opened for the stores and issuers (sessions, HTTP clients). */
+  @Override
+  default void close() {}
 }

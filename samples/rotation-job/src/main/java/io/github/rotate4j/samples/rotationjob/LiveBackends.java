@@ -18,16 +18,19 @@ import io.github.rotate4j.testing.InMemorySecretStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Stores and issuers as the inventory describes them; credentials from the environment. */
 class LiveBackends implements Backends {
 
   private final Map<String, String> env;
   private final Map<String, InMemorySecretStore> inMemory = new ConcurrentHashMap<>();
+  private final List<AutoCloseable> opened = new CopyOnWriteArrayList<>();
 
   LiveBackends(Map<String, String> env) {
     this.env = Map.copyOf(env);
@@ -67,6 +70,29 @@ class LiveBackends implements Backends {
       IssuedKey first = issuer.issue("init-" + UUID.randomUUID());
       return first.value();
     }, clock.instant());
+  }
+
+  @Override
+  public void close() {
+    RuntimeException failure = null;
+    for (AutoCloseable c : opened) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        if (failure == null) {
+          failure = new IllegalStateException("could not close " + c + ": " + Messages.of(e), e);
+        }
+      }
+    }
+    opened.clear();
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  private <T extends AutoCloseable> T opened(T closeable) {
+    opened.add(closeable);
+    return closeable;
   }
 
   SecretStore store(InventoryEntry entry) {

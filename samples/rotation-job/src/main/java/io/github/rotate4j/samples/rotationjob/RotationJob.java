@@ -96,7 +96,15 @@ public final class RotationJob {
       job.err.println("rotation-job: " + e);
       return EXIT_FAILED;
     });
-    return cl.execute(args);
+    try {
+      return cl.execute(args);
+    } finally {
+      try {
+        job.backends.close();
+      } catch (RuntimeException e) {
+        job.err.println("rotation-job: while closing the backends: " + Messages.of(e));
+      }
+    }
   }
 
   Inventory inventory() {
