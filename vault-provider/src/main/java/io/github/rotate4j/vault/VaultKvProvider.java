@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * <p>A {@code next_rotation} entry in {@code custom_metadata}, as an ISO-8601 instant, becomes
  * {@link Credential#nextRotation()}, from which the engine reports an overdue secret.
  *
+ * <p>A key staged by a {@link VaultKvSecretStore} rotation (named in {@code custom_metadata}) is
+ * read as the key ring's pending entry.
+ *
  * <p>Polling is cheap: each fetch reads the metadata endpoint, and reads data only for versions the
  * engine does not hold already ({@link FetchContext#knownRing()}).
  *
@@ -110,7 +113,41 @@ public final class VaultKvProvider implements CredentialProvider {
     versionInfo(json, versions, currentVersion - 1)
         .filter(VersionInfo::live)
         .ifPresent(prev -> result.previous(credential(st, context, prev, custom, null)));
+    pending(st, context, custom).ifPresent(result::pending);
     return result.build();
+  }
+
+  /**
+   * The key a {@link VaultKvSecretStore} rotation has staged, named in {@code custom_metadata}: the
+   * key ring's pending entry, version {@code pending-<rotation id>}.
+   */
+  private Optional<Credential> pending(SessionToken st, FetchContext context, Map<String, String> custom) {
+    String pendingPath = custom.get(VaultKvSecretStore.PENDING_PATH);
+    String rotationId = custom.get(VaultKvSecretStore.PENDING_ID);
+    if (pendingPath == null || rotationId == null) {
+      return Optional.empty();
+    }
+    String version = "pending-" + rotationId;
+    Optional<SecretValue> known = context.knownRing().flatMap(ring -> known(ring, version)).map(Credential::value);
+    Optional<SecretValue> value = known.isPresent() ? known : readPending(st, context.credentialName(), pendingPath);
+    return value.map(v -> Credential.builder(version).value(v).issuedAt(session.clock().instant()).metadata(custom).build());
+  }
+
+  private Optional<SecretValue> readPending(SessionToken st, String name, String pendingPath) {
+    String api = mount + "/data/" + pendingPath;
+    JsonObject body;
+    try {
+      body = session.transport().send(name, "GET", api, st.value(), null);
+    } catch (io.github.rotate4j.BackendException e) {
+      if (e.httpStatus().orElse(0) == 404) {
+        return Optional.empty(); // promoted or rolled back in the meantime
+      }
+      throw e;
+    }
+    JsonValue data = body.get("data");
+    JsonValue values = data != null && data.isObject() ? data.asObject().get("data") : null;
+    return values == null || !values.isObject()
+        ? Optional.empty() : Optional.of(SecretValue.ofMap(VaultJson.flatten(values.asObject())));
   }
 
   private Credential credential(
