@@ -15,6 +15,10 @@ import io.github.rotate4j.samples.rotationjob.inventory.InventoryEntry;
 import io.github.rotate4j.samples.rotationjob.inventory.IssuerSpec;
 import io.github.rotate4j.samples.rotationjob.inventory.StoreSpec;
 import io.github.rotate4j.testing.InMemorySecretStore;
+import io.github.rotate4j.vault.VaultAuth;
+import io.github.rotate4j.vault.VaultKvSecretStore;
+import io.github.rotate4j.vault.VaultSession;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -90,6 +94,14 @@ class LiveBackends implements Backends {
     }
   }
 
+  private String requiredEnv(InventoryEntry entry, String name, String setting) {
+    String value = env.get(name);
+    if (value == null || value.isBlank()) {
+      throw new IllegalStateException("'" + entry.name() + "': environment variable " + name + " (" + setting + ") is not set");
+    }
+    return value;
+  }
+
   private <T extends AutoCloseable> T opened(T closeable) {
     opened.add(closeable);
     return closeable;
@@ -99,6 +111,15 @@ class LiveBackends implements Backends {
     StoreSpec spec = entry.store();
     if (spec instanceof StoreSpec.File f) {
       return new FileSecretStore(f.file());
+    }
+    if (spec instanceof StoreSpec.VaultKv v) {
+      String address = v.address().map(URI::toString).orElseGet(() -> env.get("VAULT_ADDR"));
+      if (address == null || address.isBlank()) {
+        throw new IllegalStateException("'" + entry.name() + "': no Vault address: set store address in the inventory or VAULT_ADDR");
+      }
+      String token = requiredEnv(entry, v.tokenEnv(), "store tokenEnv");
+      VaultSession session = opened(VaultSession.builder().address(address).auth(VaultAuth.token(token)).build());
+      return VaultKvSecretStore.of(session, v.mount(), v.path(), v.field());
     }
     if (spec instanceof StoreSpec.InMemory m) {
       // lives as long as this process: one run of the job
@@ -111,14 +132,7 @@ class LiveBackends implements Backends {
 
   DemoKeyIssuer issuer(InventoryEntry entry) {
     IssuerSpec.Demo demo = (IssuerSpec.Demo) entry.issuer();
-    Optional<String> token = demo.adminTokenEnv().map(name -> {
-      String value = env.get(name);
-      if (value == null || value.isBlank()) {
-        throw new IllegalStateException("'" + entry.name() + "': environment variable " + name
-            + " (issuer adminTokenEnv) is not set");
-      }
-      return value;
-    });
+    Optional<String> token = demo.adminTokenEnv().map(name -> requiredEnv(entry, name, "issuer adminTokenEnv"));
     return new DemoKeyIssuer(new DemoKeyClient(demo.url(), token, Duration.ofSeconds(10)), demo.account());
   }
 }

@@ -79,7 +79,7 @@ public final class DemoKeyIssuer implements KeyIssuer {
    * The demo secret in a stored value: the text itself, or, where a store keeps maps (Vault KV), the
    * single entry or the entry {@code value}.
    */
-  static Optional<String> secretOf(SecretValue value) {
+  public static Optional<String> secretOf(SecretValue value) {
     if (value instanceof SecretValue.Text t) {
       return Optional.of(t.value());
     }

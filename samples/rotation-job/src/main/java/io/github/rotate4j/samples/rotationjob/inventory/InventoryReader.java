@@ -148,9 +148,10 @@ public final class InventoryReader {
     String type = n.requiredText("type");
     switch (type) {
       case "vault-kv" -> {
-        n.allowOnly("type", "address", "mount", "path", "tokenEnv");
+        n.allowOnly("type", "address", "mount", "path", "field", "tokenEnv");
         return new StoreSpec.VaultKv(n.optionalUri("address"), n.optionalText("mount").orElse("secret"),
-            n.requiredText("path"), n.optionalEnvName("tokenEnv").orElse("VAULT_TOKEN"));
+            n.requiredText("path"), n.optionalText("field").orElse("api_key"),
+            n.optionalEnvName("tokenEnv").orElse("VAULT_TOKEN"));
       }
       case "aws" -> {
         n.allowOnly("type", "secretId", "path", "region", "endpoint");

@@ -17,10 +17,12 @@ public sealed interface StoreSpec {
    * @param address the server address, or empty to take {@code VAULT_ADDR}
    * @param mount the KV v2 mount, default {@code secret}
    * @param path the secret's path under the mount
+   * @param field the field a text key is stored under (default {@code api_key})
    * @param tokenEnv the environment variable holding the rotator's token (default {@code VAULT_TOKEN})
    */
-  record VaultKv(Optional<URI> address, String mount, String path, String tokenEnv) implements StoreSpec {
+  record VaultKv(Optional<URI> address, String mount, String path, String field, String tokenEnv) implements StoreSpec {
     public VaultKv {
+      Objects.requireNonNull(field, "field");
       Objects.requireNonNull(address, "address");
       Objects.requireNonNull(mount, "mount");
       Objects.requireNonNull(path, "path");

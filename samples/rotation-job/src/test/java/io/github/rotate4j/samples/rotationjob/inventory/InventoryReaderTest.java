@@ -34,6 +34,7 @@ class InventoryReaderTest {
             address: http://127.0.0.1:8200
             mount: kv
             path: payments/api-key
+            field: key
             tokenEnv: ROTATOR_VAULT_TOKEN
           issuer:
             type: demo
@@ -75,7 +76,7 @@ class InventoryReaderTest {
     assertThat(payments.unusedFor()).isEqualTo(Duration.ofMinutes(20));
     assertThat(payments.distributionDelay()).isEqualTo(Duration.ofMinutes(1));
     assertThat(payments.store()).isEqualTo(new StoreSpec.VaultKv(Optional.of(URI.create("http://127.0.0.1:8200")),
-        "kv", "payments/api-key", "ROTATOR_VAULT_TOKEN"));
+        "kv", "payments/api-key", "key", "ROTATOR_VAULT_TOKEN"));
     assertThat(payments.issuer()).isEqualTo(new IssuerSpec.Demo(URI.create("http://127.0.0.1:8787"), "payments",
         Optional.of("DEMO_ADMIN")));
 
@@ -105,7 +106,7 @@ class InventoryReaderTest {
         """);
     assertThat(inventory.overdueAfter()).isEqualTo(Inventory.DEFAULT_OVERDUE_AFTER);
     assertThat(inventory.entries().get(0).store())
-        .isEqualTo(new StoreSpec.VaultKv(Optional.empty(), "secret", "a", "VAULT_TOKEN"));
+        .isEqualTo(new StoreSpec.VaultKv(Optional.empty(), "secret", "a", "api_key", "VAULT_TOKEN"));
   }
 
   @Test
