@@ -15,6 +15,7 @@ import io.github.rotate4j.samples.rotationjob.inventory.InventoryEntry;
 import io.github.rotate4j.testing.InMemoryKeyIssuer;
 import io.github.rotate4j.testing.InMemorySecretStore;
 import io.github.rotate4j.testing.ManualTime;
+import io.github.rotate4j.testing.SimulatedCrash;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The job's commands on in-memory stores and an in-memory issuer, on a manual clock: a fresh key
@@ -292,6 +294,36 @@ class RotationJobTest {
     assertThat(s.current().value()).isEqualTo(SecretValue.ofString("first-key-of-due-key"));
     assertThat(issuer.isLive(newKeyId)).isFalse();
     assertThat(issuer.isLive(firstKeyIds.get("due-key"))).isTrue();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"issuer.issue.after", "store.stage.after", "store.promote.before", "store.promote.after",
+      "store.writeJournal.after", "issuer.revoke.before"})
+  void aJobRunKilledAnywhereIsFinishedByTheNextRuns(String point) {
+    (point.startsWith("issuer") ? issuer.faults() : stores.get("due-key").faults()).crashOnce(point);
+
+    boolean crashed = false;
+    for (int run = 0; run < 6 && !(completed("due-key") && completed("overdue-key")); run++) {
+      try {
+        run("rotate", "--due");
+      } catch (SimulatedCrash expected) {
+        crashed = true;
+      }
+      time.advance(Duration.ofMinutes(61));
+    }
+
+    assertThat(crashed).as("the run died at %s", point).isTrue();
+    RotationState s = stores.get("due-key").snapshot();
+    assertThat(s.journal().orElseThrow().phase()).isEqualTo(RotationPhase.COMPLETED);
+    assertThat(s.pending()).isEmpty();
+    assertThat(issuer.accepts(s.current().value())).as("current key works").isTrue();
+    assertThat(issuer.isLive(firstKeyIds.get("due-key"))).as("old key revoked").isFalse();
+    assertThat(completed("overdue-key")).isTrue();
+    assertThat(issuer.liveKeyIds()).as("one live key per secret, none left over").hasSize(3);
+  }
+
+  private boolean completed(String name) {
+    return stores.get(name).snapshot().journal().map(j -> j.phase() == RotationPhase.COMPLETED).orElse(false);
   }
 
   // ------------------------------------------------------------------------------ errors and usage
