@@ -145,7 +145,9 @@ final class Report {
         o.putNull("daysSinceRotation");
       }
       o.put("nextRotation", s.flatMap(RotationStatus::nextRotation).map(Instant::toString).orElse(null));
-      o.put("dueAt", s.flatMap(RotationStatus::dueAt).map(Instant::toString).orElse(null));
+      boolean never = s.flatMap(RotationStatus::dueAt).map(Instant.EPOCH::equals).orElse(false);
+      o.put("dueAt", s.flatMap(RotationStatus::dueAt).filter(t -> !never).map(Instant::toString).orElse(null));
+      o.put("neverRotated", never);
       o.put("due", s.map(RotationStatus::due).orElse(false));
       o.put("overdue", s.map(RotationStatus::overdue).orElse(false));
       Optional<RotationJournal> active = s.flatMap(RotationStatus::activeRotation);

@@ -141,7 +141,7 @@ class RotationJobTest {
 
     JsonNode due = root.get("secrets").get(1);
     assertThat(fieldNames(due)).containsExactly("name", "state", "description", "owner", "consumers", "store", "issuer",
-        "rotationFrequency", "currentVersion", "rotatedAt", "daysSinceRotation", "nextRotation", "dueAt", "due", "overdue",
+        "rotationFrequency", "currentVersion", "rotatedAt", "daysSinceRotation", "nextRotation", "dueAt", "neverRotated", "due", "overdue",
         "rotation", "error");
     assertThat(due.get("owner").asText()).isEqualTo("team-due-key");
     assertThat(due.get("consumers").toString()).isEqualTo("[\"checkout\",\"refunds\"]");
@@ -150,6 +150,7 @@ class RotationJobTest {
     assertThat(due.get("rotatedAt").asText()).isEqualTo("2029-12-01T00:00:00Z");
     assertThat(due.get("daysSinceRotation").asLong()).isEqualTo(31);
     assertThat(due.get("dueAt").asText()).isEqualTo("2029-12-31T00:00:00Z");
+    assertThat(due.get("neverRotated").asBoolean()).isFalse();
     assertThat(due.get("due").asBoolean()).isTrue();
     assertThat(due.get("overdue").asBoolean()).isFalse();
     assertThat(due.get("rotation").isNull()).isTrue();
@@ -170,6 +171,22 @@ class RotationJobTest {
     JsonNode rotation = JSON.readTree(out).get("secrets").get(2).get("rotation");
     assertThat(rotation.get("phase").asText()).isEqualTo("GRACE");
     assertThat(rotation.get("graceEndsAt").asText()).isEqualTo("2030-01-01T01:00:00Z");
+  }
+
+  @Test
+  void report_aSecretNeverRotatedByTheWorkflowIsOverdue() throws Exception {
+    stores.put("fresh-key", InMemorySecretStore.create("fresh-key", SecretValue.ofString("hand-written"), time.now()));
+
+    assertThat(run("report")).isEqualTo(RotationJob.EXIT_OVERDUE);
+    assertThat(line("fresh-key ")).contains(" OVERDUE ").contains(" never ").contains(" now ");
+    assertThat(out).contains("OVERDUE fresh-key: due since it was never rotated; owner team-fresh-key");
+
+    run("report", "--json");
+    JsonNode fresh = JSON.readTree(out).get("secrets").get(0);
+    assertThat(fresh.get("neverRotated").asBoolean()).isTrue();
+    assertThat(fresh.get("dueAt").isNull()).isTrue();
+    assertThat(fresh.get("rotatedAt").isNull()).isTrue();
+    assertThat(fresh.get("daysSinceRotation").isNull()).isTrue();
   }
 
   @Test
