@@ -136,7 +136,7 @@ public final class VaultKvProvider implements CredentialProvider {
       return Optional.empty();
     }
     String version = "pending-" + rotationId;
-    Optional<SecretValue> known = context.knownRing().flatMap(ring -> known(ring, version)).map(Credential::value);
+    Optional<SecretValue> known = context.knownRing().flatMap(ring -> ring.entry(version)).map(e -> e.credential().value());
     Optional<SecretValue> value = known.isPresent() ? known : readPending(st, context.credentialName(), pendingPath);
     return value.map(v -> Credential.builder(version).value(v).issuedAt(session.clock().instant()).metadata(custom).build());
   }
