@@ -61,8 +61,8 @@ import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundExce
  * version-to-stage map; it then calls {@code GetSecretValue}, always with an explicit
  * {@code VersionId}, only for versions that are not already in the ring the credential holds. An
  * unchanged secret therefore costs one cheap call per poll. An {@code AWSPREVIOUS} version the
- * credential has let go (its grace window ended) is remembered and not read again either. The IAM policy needs
- * {@code secretsmanager:DescribeSecret} and {@code secretsmanager:GetSecretValue} on the secret
+ * credential has let go (its grace window ended) is remembered and not read again either. The IAM
+ * policy needs {@code secretsmanager:DescribeSecret} and {@code secretsmanager:GetSecretValue} on the secret
  * (plus {@code kms:Decrypt} if it is encrypted with a customer-managed key).
  *
  * <p><b>Values.</b> Text, JSON, binary and database (username/password) secrets, chosen per
@@ -106,6 +106,9 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
   public static final String METADATA_ARN = "aws.arn";
 
   private static final Logger log = LoggerFactory.getLogger(AwsSecretsManagerProvider.class);
+
+  /** The shape of an AWS region id: {@code eu-west-1}, {@code us-gov-west-1}, {@code ap-southeast-7}. */
+  private static final Pattern REGION_ID = Pattern.compile("[a-z]{2,}(-[a-z]+)+-[0-9]+");
 
   private final String secretId;
   private final SecretsManagerClient client;
@@ -151,8 +154,6 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
     this.backendId = BACKEND + "@" + describeEndpoint(config);
     this.where = describeLocation(config);
   }
-
-  private static final Pattern REGION_ID = Pattern.compile("[a-z]{2,}(-[a-z]+)+-[0-9]+");
 
   /** Whether {@code region} is one the SDK knows or has the shape of an AWS region id ({@code eu-west-1}). */
   static boolean isRegionId(Region region) {

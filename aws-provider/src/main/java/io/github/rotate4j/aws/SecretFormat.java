@@ -9,8 +9,10 @@ public enum SecretFormat {
   /**
    * Decides per version (the default): a binary secret becomes bytes; a JSON object with string
    * {@code username} and {@code password} fields becomes a username and password (other fields such
-   * as {@code engine} or {@code host} are dropped; use {@link #JSON} to keep them); any other JSON
-   * object becomes a key/value map; everything else stays text.
+   * as {@code engine} or {@code host} become its attributes); any other JSON object becomes a
+   * key/value map; everything else stays text. A value that starts like a JSON object but is not
+   * valid JSON stays text too, and is logged at WARN once per version: use {@link #STRING} when
+   * text is meant, {@link #JSON} to refuse it.
    */
   AUTO,
   /** Always the text as stored, even if it is JSON. Binary secrets are refused. */

@@ -251,8 +251,8 @@ final class VaultTransport {
       return malformed(credentialName, path, "HTTP " + status + " without a JSON content type");
     }
     if (status > 0) {
-      // the driver's message embeds the response body; build our own
-      return statusFailure(credentialName, path, status, null);
+      // the driver's message embeds the response body; keep only Vault's own error strings from it
+      return statusFailure(credentialName, path, status, responseBody(e.getMessage()));
     }
     for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
       if (t instanceof IOException io) {
@@ -328,5 +328,14 @@ final class VaultTransport {
     } catch (IOException | RuntimeException e) {
       return false;
     }
+  }
+
+  /** The JSON body the driver appends to its message ("...\nResponse body: {...}"), or null. */
+  private static String responseBody(String driverMessage) {
+    if (driverMessage == null) {
+      return null;
+    }
+    int at = driverMessage.indexOf("Response body: ");
+    return at < 0 ? null : driverMessage.substring(at + "Response body: ".length());
   }
 }

@@ -45,6 +45,24 @@ class VaultMisconfigurationIT {
   }
 
   @Test
+  void appRoleWithAWrongSecretId_saysWhatVaultSaid_withoutShowingIt() {
+    String mount = "approle-" + UUID.randomUUID().toString().substring(0, 8);
+    bao.write("sys/auth/" + mount, "{\"type\":\"approle\"}");
+    bao.write("auth/" + mount + "/role/app", "{\"token_ttl\":\"1m\"}");
+    String roleId = bao.read("auth/" + mount + "/role/app/role-id").get("data").asObject().getString("role_id", null);
+    String wrong = "wrong-secret-id-" + UUID.randomUUID();
+    try (VaultSession session = VaultSession.builder().address(bao.address())
+        .auth(VaultAuth.appRole(roleId, wrong).atMount(mount)).build()) {
+      BackendException e = catchThrowableOfType(BackendException.class,
+          () -> VaultKvProvider.of(session, "secret", "it/misconfigured").fetch(FetchContext.startup("api-key")));
+
+      assertThat(e.kind()).isEqualTo(FailureKind.PERMANENT);
+      assertThat(e).hasMessageContaining("auth/" + mount + "/login").hasMessageContaining("HTTP 400")
+          .hasMessageContaining("invalid role or secret ID").hasMessageNotContaining(wrong);
+    }
+  }
+
+  @Test
   void httpsAgainstAPlainHttpListener_isAPermanentTlsFailure_notRetried() {
     URI plain = URI.create(bao.address());
     String https = "https://" + plain.getHost() + ":" + plain.getPort();
