@@ -138,4 +138,30 @@ class SecretsManagerRotationCrashIT {
           "issuer.issue", 1, "issuer.revoke", 1));
     }
   }
+
+  @Test
+  void promotionInterruptedAfterMovingAwsCurrent_isCompleted() {
+    try (Rig rig = new Rig(SECRET)) {
+      rig.store.faults().crashOnce("store.promote.before");
+      try {
+        rig.rotator.rotate();
+      } catch (SimulatedCrash expected) {
+        // the process died inside promote, after AWSCURRENT moved (done by hand below)
+      }
+      RotationState before = rig.store.read();
+      String pending = before.pending().orElseThrow().version();
+      rig.client.updateSecretVersionStage(r -> r.secretId(SECRET).versionStage("AWSCURRENT")
+          .moveToVersionId(pending).removeFromVersionId(before.current().version()));
+
+      RotationResult resumed = rig.rotator.resume();
+
+      assertThat(resumed.outcome()).isEqualTo(RotationResult.Outcome.IN_GRACE);
+      RotationState s = rig.store.read();
+      assertThat(s.current().version()).isEqualTo(pending);
+      assertThat(s.previous().orElseThrow().version()).isEqualTo(before.current().version());
+      assertThat(s.pending()).isEmpty();
+      assertThat(rig.client.describeSecret(r -> r.secretId(SECRET)).versionIdsToStages().get(pending))
+          .containsExactly("AWSCURRENT");
+    }
+  }
 }

@@ -142,4 +142,28 @@ class VaultKvRotationCrashIT {
           "issuer.issue", 1, "issuer.revoke", 1));
     }
   }
+
+  @Test
+  void promotionInterruptedAfterItsDataWrite_isCompletedNotRepeated() {
+    try (Rig rig = new Rig()) {
+      rig.store.faults().crashOnce("store.promote.before");
+      try {
+        rig.rotator.rotate();
+      } catch (SimulatedCrash expected) {
+        // the process died inside promote, after the new version was written (done by hand below)
+      }
+      String pendingKey = ((SecretValue.Text) rig.store.read().pending().orElseThrow().value()).value();
+      bao.write("secret/data/" + rig.path, "{\"options\":{\"cas\":1},\"data\":{\"api_key\":\"" + pendingKey + "\"}}");
+
+      RotationResult resumed = rig.rotator.resume();
+
+      assertThat(resumed.outcome()).isEqualTo(io.github.rotate4j.rotation.RotationResult.Outcome.IN_GRACE);
+      RotationState s = rig.store.read();
+      assertThat(s.current().version()).as("no second version written").isEqualTo("2");
+      assertThat(s.current().value()).isEqualTo(SecretValue.ofString(pendingKey));
+      assertThat(s.previous().orElseThrow().value()).isEqualTo(rig.firstKey);
+      assertThat(s.pending()).isEmpty();
+      assertThat(s.rotatedAt()).contains(rig.time.now());
+    }
+  }
 }
