@@ -338,7 +338,8 @@ public final class VaultKvSecretStore implements SecretStore {
       requireHeld(m, j, "promote");
       long old = Long.parseLong(j.oldVersion());
       if (j.rotationId().equals(m.custom().get(CURRENT_ID)) && !j.rotationId().equals(m.custom().get(PENDING_ID))) {
-        return Long.toString(m.currentVersion()); // done before
+        deletePendingSecret(st); // done before, perhaps up to this last step
+        return Long.toString(m.currentVersion());
       }
       if (!j.rotationId().equals(m.custom().get(PENDING_ID))) {
         throw new RotationException(name, j.rotationId(), "no key of this rotation is pending", null);
