@@ -136,6 +136,14 @@ final class RotationRun {
   // ---------------------------------------------------------------- start
 
   private RotationResult start(RotationState state) {
+    if (state.pending().isPresent()) {
+      StoredKey stuck = state.pending().get();
+      String why = "a pending key (version " + stuck.version() + stuck.writtenBy().map(id -> ", rotation " + id).orElse("")
+          + ") is left from a rotation that never finished; remove it or finish that rotation before rotating again";
+      LOG.error("{}: {}", secret, why);
+      warnings.add(why);
+      return result(Outcome.NEEDS_ATTENTION, why, Optional.empty());
+    }
     Instant now = r.clock.instant();
     String id = r.rotationIds.get();
     Optional<String> oldKeyId = currentKeyId(state);
@@ -268,6 +276,11 @@ final class RotationRun {
     } catch (RotationConflictException e) {
       revokeQuietly(issued.keyId(), "another rotator won");
       throw e;
+    } catch (RotationException e) {
+      // the store refused the key for good (not a lost race): undo at once
+      warnings.add("the store refused the new key: " + e.reason());
+      advance(held.next(RotationPhase.ROLLBACK, r.clock.instant()).note("the store refused the new key: " + e.reason()));
+      return null;
     } catch (RuntimeException e) {
       // the write may or may not have happened; the next step finds out from the store
       return failed("staging the new key failed", e);

@@ -343,4 +343,18 @@ class RotatorTest {
     assertThat(r.message()).contains("no spaces allowed");
     assertThat(f.store.writes()).isEmpty();
   }
+
+  @Test
+  void storeRefusingTheNewKey_rollsBackAndRevokesIt() {
+    f.store.faults().failOnce("store.stage.before",
+        () -> new RotationException(f.store.describe(), "rot-1", "the secret is too small for two keys", null));
+
+    RotationResult r = f.rotator().rotate();
+
+    assertThat(r.outcome()).isEqualTo(Outcome.ROLLED_BACK);
+    assertThat(r.needsAttention()).isTrue();
+    assertThat(r.warnings()).singleElement().asString().contains("too small for two keys");
+    assertThat(f.issuer.liveKeyIds()).containsExactly(f.firstKeyId);
+    assertThat(f.store.snapshot().pending()).isEmpty();
+  }
 }
