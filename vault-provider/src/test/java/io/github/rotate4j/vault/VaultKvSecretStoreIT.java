@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.jopenlibs.vault.json.JsonObject;
+import io.github.rotate4j.CredentialRejectedException;
+import io.github.rotate4j.RotatingCredential;
 import io.github.rotate4j.SecretValue;
 import io.github.rotate4j.rotation.KeyVerifier;
 import io.github.rotate4j.rotation.RotationPhase;
@@ -203,5 +205,28 @@ class VaultKvSecretStoreIT {
     assertThat(issuer.liveKeyIds()).hasSize(1);
     assertThat(customMetadata().get("owner").asString()).isEqualTo("payments-team");
     assertThat(consumerView().current().version()).isEqualTo("3");
+  }
+
+  @Test
+  void singleLiveKeyService_consumerFallsBackToThePendingKeyBeforePromotion() throws Exception {
+    InMemoryKeyIssuer single = InMemoryKeyIssuer.singleLiveKey();
+    single.register(firstKey);
+    Rotator singleRotator = Rotator.builder(store, single).clock(time.clock()).distributionDelay(DISTRIBUTION)
+        .verifier(KeyVerifier.of(single::accepts)).build();
+
+    assertThat(singleRotator.rotate().outcome()).isEqualTo(Outcome.DISTRIBUTING);
+    assertThat(single.accepts(firstKey)).as("issuing the new key ended the old one").isFalse();
+
+    try (RotatingCredential credential = RotatingCredential.builder("payments-api-key", consumer).build().start()) {
+      assertThat(credential.keyRing().pending()).as("the staged key is the key ring's pending entry").isPresent();
+      String accepted = credential.call(c -> {
+        SecretValue presented = SecretValue.ofString(c.secretMap().get("api_key"));
+        if (!single.authenticate(presented, time.now())) {
+          throw new CredentialRejectedException("the service rejected version " + c.version());
+        }
+        return c.version();
+      });
+      assertThat(accepted).isEqualTo(credential.keyRing().pending().orElseThrow().version());
+    }
   }
 }
