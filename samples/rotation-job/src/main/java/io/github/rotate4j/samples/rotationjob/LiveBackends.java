@@ -1,5 +1,6 @@
 package io.github.rotate4j.samples.rotationjob;
 
+import io.github.rotate4j.aws.SecretsManagerSecretStore;
 import io.github.rotate4j.rotation.IssuedKey;
 import io.github.rotate4j.rotation.KeyIssuer;
 import io.github.rotate4j.rotation.KeyVerifier;
@@ -28,6 +29,14 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClientBuilder;
 
 /** Stores and issuers as the inventory describes them; credentials from the environment. */
 class LiveBackends implements Backends {
@@ -120,6 +129,21 @@ class LiveBackends implements Backends {
       String token = requiredEnv(entry, v.tokenEnv(), "store tokenEnv");
       VaultSession session = opened(VaultSession.builder().address(address).auth(VaultAuth.token(token)).build());
       return VaultKvSecretStore.of(session, v.mount(), v.path(), v.field());
+    }
+    if (spec instanceof StoreSpec.Aws a) {
+      SecretsManagerClientBuilder b = SecretsManagerClient.builder().httpClient(UrlConnectionHttpClient.create());
+      a.region().or(() -> Optional.ofNullable(env.get("AWS_REGION"))).ifPresent(r -> b.region(Region.of(r)));
+      a.endpoint().ifPresent(b::endpointOverride);
+      String keyId = env.get("AWS_ACCESS_KEY_ID");
+      String secretKey = env.get("AWS_SECRET_ACCESS_KEY");
+      if (keyId != null && secretKey != null) {
+        String session = env.get("AWS_SESSION_TOKEN");
+        b.credentialsProvider(StaticCredentialsProvider.create(session == null
+            ? AwsBasicCredentials.create(keyId, secretKey) : AwsSessionCredentials.create(keyId, secretKey, session)));
+      } else {
+        b.credentialsProvider(DefaultCredentialsProvider.builder().build());
+      }
+      return SecretsManagerSecretStore.of(opened(b.build()), a.secretId());
     }
     if (spec instanceof StoreSpec.InMemory m) {
       // lives as long as this process: one run of the job

@@ -343,6 +343,32 @@ class RotationJobTest {
     return stores.get(name).snapshot().journal().map(j -> j.phase() == RotationPhase.COMPLETED).orElse(false);
   }
 
+  @Test
+  void rollback_withNoRotationChangesNothing() {
+    assertThat(run("rollback", "due-key", "--dry-run")).isZero();
+    assertThat(out).contains("nothing to roll back: no rotation ever ran");
+
+    assertThat(run("rollback", "due-key")).isZero();
+    assertThat(out).contains("NOTHING_TO_DO");
+    assertThat(stores.get("due-key").writes()).isEmpty();
+    assertThat(issuer.liveKeyIds()).containsExactlyElementsOf(firstKeyIds.values());
+  }
+
+  @Test
+  void noOutputEverShowsAKey() {
+    StringBuilder all = new StringBuilder();
+    for (String[] args : List.of(new String[] {"report"}, new String[] {"report", "--json"}, new String[] {"rotate", "--due", "--dry-run"},
+        new String[] {"rotate", "--due"}, new String[] {"report", "--json"}, new String[] {"rollback", "due-key"})) {
+      run(args);
+      all.append(out).append(err);
+    }
+    assertThat(all).doesNotContain("first-key-of-");
+    for (InMemorySecretStore store : stores.values()) {
+      RotationState s = store.snapshot();
+      assertThat(all).doesNotContain(((SecretValue.Text) s.current().value()).value());
+    }
+  }
+
   // ------------------------------------------------------------------------------ errors and usage
 
   @ParameterizedTest(name = "{0}")

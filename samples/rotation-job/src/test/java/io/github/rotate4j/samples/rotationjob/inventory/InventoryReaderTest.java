@@ -165,6 +165,7 @@ class InventoryReaderTest {
       top-level list    | '- a'                     | the top level must be a mapping of fields
       unknown top field | 'secret: []'              | field 'secret' is not known here; expected one of overdueAfter, secrets
       entry not a map   | 'secrets: [x]'            | secrets[0] must be a mapping of fields
+      field given twice | 'secrets: [{name: a, name: b}]' | not valid YAML: Duplicate field 'name'
       """)
   void fileLevelErrors(String caseName, String text, String expected) {
     assertThatThrownBy(() -> InventoryReader.parse(FILE, text))
