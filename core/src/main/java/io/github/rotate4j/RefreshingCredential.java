@@ -135,6 +135,7 @@ final class RefreshingCredential extends RotatingCredential {
   private Duration leaseTtl;
   private boolean nearMaxTtl;
   private String overdueReported;
+  private Instant nextChange;
   private long successfulRefreshes;
   private long failedAttempts;
   private long rotations;
@@ -562,6 +563,7 @@ final class RefreshingCredential extends RotatingCredential {
       nearMaxTtl = false;
     }
     fresh.leaseId().ifPresent(id -> issuedLeases.put(id, fresh));
+    nextChange = r.nextChange().orElse(null);
     publish(new Snapshot(fresh, ring, Phase.ACTIVE));
 
     if (old == null) {
@@ -669,7 +671,12 @@ final class RefreshingCredential extends RotatingCredential {
     Credential c = snapshot.servable;
     Optional<Instant> end = c.expiresAt();
     if (end.isEmpty()) {
-      scheduleRefresh(jitter(policy.refreshInterval()), Action.FETCH, now);
+      Duration poll = jitter(policy.refreshInterval());
+      if (nextChange != null) {
+        // the backend announced its next change: look right after it
+        poll = min(poll, ChangeSchedule.delay(nextChange, now, policy.jitter() == 0 ? 0 : random.nextDouble()));
+      }
+      scheduleRefresh(poll, Action.FETCH, now);
       return;
     }
     Duration remaining = Duration.between(now, end.get());

@@ -1,6 +1,7 @@
 package io.github.rotate4j.spi;
 
 import io.github.rotate4j.Credential;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -15,16 +16,18 @@ public final class FetchResult {
   private final Credential current;
   private final List<Credential> previous;
   private final Credential pending;
+  private final Instant nextChange;
 
-  private FetchResult(Credential current, List<Credential> previous, Credential pending) {
+  private FetchResult(Credential current, List<Credential> previous, Credential pending, Instant nextChange) {
     this.current = Objects.requireNonNull(current, "current");
     this.previous = List.copyOf(previous);
     this.pending = pending;
+    this.nextChange = nextChange;
   }
 
   /** Only a current version. */
   public static FetchResult of(Credential current) {
-    return new FetchResult(current, List.of(), null);
+    return new FetchResult(current, List.of(), null, null);
   }
 
   /** Starts a result with the given current version. */
@@ -46,6 +49,16 @@ public final class FetchResult {
     return Optional.ofNullable(pending);
   }
 
+  /**
+   * When the backend itself will change the secret next, if it says so (a Vault database static
+   * role's next password rotation). The engine then polls shortly after that instant instead of
+   * waiting for its regular poll; once the instant has passed without a change it checks again
+   * soon, backing off towards the regular interval. Empty when the backend gives no schedule.
+   */
+  public Optional<Instant> nextChange() {
+    return Optional.ofNullable(nextChange);
+  }
+
   @Override
   public String toString() {
     return "FetchResult[current=" + current.version()
@@ -58,6 +71,7 @@ public final class FetchResult {
     private final Credential current;
     private final List<Credential> previous = new ArrayList<>();
     private Credential pending;
+    private Instant nextChange;
 
     private Builder(Credential current) {
       this.current = Objects.requireNonNull(current, "current");
@@ -74,8 +88,14 @@ public final class FetchResult {
       return this;
     }
 
+    /** When the backend will change the secret next (see {@link FetchResult#nextChange()}); {@code null} for unknown. */
+    public Builder nextChange(Instant nextChange) {
+      this.nextChange = nextChange;
+      return this;
+    }
+
     public FetchResult build() {
-      return new FetchResult(current, previous, pending);
+      return new FetchResult(current, previous, pending, nextChange);
     }
   }
 }
