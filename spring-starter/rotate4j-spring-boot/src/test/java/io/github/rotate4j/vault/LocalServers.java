@@ -92,6 +92,18 @@ public final class LocalServers implements AutoCloseable {
         + "\"max_ttl\":\"" + maxTtl + "\"}");
   }
 
+  /**
+   * Creates a PostgreSQL login role and a static role over it that OpenBao rotates every
+   * {@code rotationPeriod} (it sets a password of its own at once).
+   */
+  public void staticRole(String mount, String role, String username, String rotationPeriod) throws SQLException {
+    try (Connection c = superuser(); java.sql.Statement s = c.createStatement()) {
+      s.execute("CREATE ROLE \"" + username + "\" WITH LOGIN PASSWORD 'before-vault-" + UUID.randomUUID() + "'");
+    }
+    write(mount + "/static-roles/" + role, "{\"db_name\":\"pg\",\"username\":\"" + username + "\","
+        + "\"rotation_period\":\"" + rotationPeriod + "\"}");
+  }
+
   private static String jsonArray(List<String> items) {
     StringBuilder sb = new StringBuilder("[");
     for (int i = 0; i < items.size(); i++) {

@@ -42,6 +42,7 @@ public class Rotate4jAutoConfiguration {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("vault-kv", "io.github.rotate4j:rotate4j-vault");
     m.put("vault-lease", "io.github.rotate4j:rotate4j-vault");
+    m.put("vault-static-role", "io.github.rotate4j:rotate4j-vault");
     m.put("aws", "io.github.rotate4j:rotate4j-aws");
     m.put("file", "io.github.rotate4j:rotate4j-core");
     m.put("in-memory", "io.github.rotate4j:rotate4j-test");
@@ -120,7 +121,7 @@ public class Rotate4jAutoConfiguration {
     return new CredentialBeanRegistrar();
   }
 
-  /** Sources {@code vault-kv} and {@code vault-lease}, when rotate4j-vault is on the class path. */
+  /** Sources {@code vault-kv}, {@code vault-lease} and {@code vault-static-role}, when rotate4j-vault is on the class path. */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(VaultSession.class)
   static class VaultConfiguration {

@@ -405,7 +405,11 @@ public class Rotate4jProperties {
      */
     private String path;
 
-    /** KV v2 mount ({@code vault-kv}). Default {@code secret}. */
+    /**
+     * KV v2 mount for {@code vault-kv} (default {@code secret}); for {@code vault-static-role}, the
+     * database secrets engine's mount, with {@code path} the role name (otherwise {@code path} is
+     * the full {@code <mount>/static-creds/<role>}).
+     */
     private String mount;
 
     /** Secret name or ARN ({@code aws}). */

@@ -169,6 +169,60 @@ class DynamicDatabaseCredentialsIT {
     assertThat(roles()).doesNotContain(currentUser);
   }
 
+  /** A Vault database static role: one PostgreSQL user whose password OpenBao changes every 15 s. */
+  @Test
+  void poolFollowsAStaticRoleRotatedEvery15s_zeroFailedQueries() throws Exception {
+    String mount = servers.mountDatabase();
+    String username = "orders_static_" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    servers.staticRole(mount, "orders", username, "15s");
+    Duration run = Duration.ofSeconds(Long.getLong("rotate4j.e2e.seconds", 90));
+    AtomicLong ok = new AtomicLong();
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    try (ConfigurableApplicationContext ctx = start(mount,
+        "rotate4j.credentials.orders-db.source=vault-static-role",
+        "rotate4j.credentials.orders-db.mount=" + mount,
+        "rotate4j.credentials.orders-db.path=orders")) {
+      JdbcTemplate jdbc = new JdbcTemplate(ctx.getBean(DataSource.class));
+      RotatingCredential credential = ctx.getBean("orders-db", RotatingCredential.class);
+      long rotationsBefore = credential.status().rotations();
+      AtomicBoolean stop = new AtomicBoolean();
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      List<Future<?>> workers = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        workers.add(pool.submit(() -> {
+          while (!stop.get()) {
+            try {
+              assertThat(jdbc.queryForObject("select current_user", String.class)).isEqualTo(username);
+              ok.incrementAndGet();
+            } catch (RuntimeException | AssertionError e) {
+              failures.add(e);
+            }
+          }
+        }));
+      }
+      long end = System.nanoTime() + run.toNanos();
+      while (System.nanoTime() < end) {
+        TimeUnit.SECONDS.sleep(5);
+        LOG.info("static role: queries ok={} failed={} rotations={}", ok.get(), failures.size(),
+            credential.status().rotations() - rotationsBefore);
+      }
+      stop.set(true);
+      for (Future<?> w : workers) {
+        w.get(30, TimeUnit.SECONDS);
+      }
+      pool.shutdown();
+      long rotations = credential.status().rotations() - rotationsBefore;
+      LOG.info("RESULT static role: {} queries over {} s from 4 threads, {} failed, {} password rotations",
+          ok.get(), run.toSeconds(), failures.size(), rotations);
+      failures.stream().limit(3).forEach(f -> LOG.error("failed query", f));
+      assertThat(failures).isEmpty();
+      assertThat(ok.get()).isGreaterThan(1000);
+      assertThat(rotations).isGreaterThanOrEqualTo(run.toSeconds() / 15 - 1);
+    } finally {
+      servers.delete(mount + "/static-roles/orders");
+    }
+  }
+
   @Test
   void frozenVault_healthGoesDownPastTheLeaseEnd_andUpAgainAfterThaw() throws Exception {
     String mount = servers.mountDatabase();

@@ -51,7 +51,7 @@ class Rotate4jAutoConfigurationTest {
   }
 
   @Test
-  void shutdown_closesDependantsBeforeTheirCredential() {
+  void credentialsStartBeforeTheirDependants_andCloseAfterThem() {
     List<String> seen = new ArrayList<>();
     runner.withPropertyValues("rotate4j.credentials.orders-db.source=in-memory", "rotate4j.credentials.orders-db.value=v")
         .withBean("recorder", List.class, () -> seen)
@@ -61,7 +61,7 @@ class Rotate4jAutoConfigurationTest {
           ctx.close();
           assertThat(credential.status().state()).isEqualTo(CredentialState.DOWN);
         });
-    assertThat(seen).containsExactly("UP:v");
+    assertThat(seen).containsExactly("created with UP", "UP:v");
   }
 
   @Test
@@ -140,7 +140,7 @@ class Rotate4jAutoConfigurationTest {
 
   @ParameterizedTest(name = "{0}={1}")
   @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
-      "source|vault-kw|'vault-kw' is not supported; allowed values: aws, file, in-memory, vault-kv, vault-lease",
+      "source|vault-kw|'vault-kw' is not supported; allowed values: aws, file, in-memory, vault-kv, vault-lease, vault-static-role",
       "format|yaml|'yaml' is not supported; allowed values: text, binary, properties, username-password",
       "refresh.jitter|0.9|invalid value 0.9",
       "refresh.ratio|1.5|invalid value 1.5",
@@ -161,7 +161,7 @@ class Rotate4jAutoConfigurationTest {
   void missingSource_listsTheAllowedValues() {
     runner.withPropertyValues("rotate4j.credentials.api.path=/tmp/x")
         .run(ctx -> assertThat(ctx).getFailure().rootCause()
-            .hasMessage("rotate4j.credentials.api.source: must be set; allowed values: aws, file, in-memory, vault-kv, vault-lease"));
+            .hasMessage("rotate4j.credentials.api.source: must be set; allowed values: aws, file, in-memory, vault-kv, vault-lease, vault-static-role"));
   }
 
   @Test
@@ -291,6 +291,7 @@ class Rotate4jAutoConfigurationTest {
     RecordsStateOnDestroy(@Qualifier("orders-db") RotatingCredential credential, List<?> recorder) {
       this.credential = credential;
       this.recorder = (List<String>) recorder;
+      this.recorder.add("created with " + credential.status().state());
     }
 
     @Override
