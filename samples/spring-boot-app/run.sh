@@ -9,6 +9,7 @@ cd "$(dirname "$0")/../.."
 PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}"
 BAO_PORT="${BAO_PORT:-8200}"
 PG_PORT="${PG_PORT:-55432}"
+APP_PORT="${APP_PORT:-8080}"
 WORK="$(mktemp -d /tmp/rotate4j-sample-XXXXXX)"
 chmod 755 "$WORK"
 PG_PASSWORD="pg-$RANDOM$RANDOM"
@@ -50,18 +51,18 @@ bao write database/roles/orders db_name=pg default_ttl=1m max_ttl=3m \
 bao kv put secret/partner/api-key key="key-$RANDOM$RANDOM" >/dev/null
 
 echo "== building the sample"
-mvn -B -ntp -q -pl samples/spring-boot-app -am install -DskipTests
+mvn -B -ntp -q -pl samples/spring-boot-app -am package -DskipTests -Djacoco.skip=true
 
-echo "== starting the app on http://127.0.0.1:8080"
-ORDERS_DB_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/postgres" \
-  mvn -B -ntp -q -f samples/spring-boot-app/pom.xml exec:java &
+echo "== starting the app on http://127.0.0.1:$APP_PORT"
+PORT="$APP_PORT" ORDERS_DB_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/postgres" \
+  java -jar samples/spring-boot-app/target/rotate4j-sample-spring-boot-app-*[0-9T].jar &
 APP_PID=$!
 cat <<INFO
 
-  curl http://127.0.0.1:8080/orders/whoami          # the database user changes every minute or so
-  curl http://127.0.0.1:8080/quote                  # calls the partner API with the rotating key
-  curl http://127.0.0.1:8080/actuator/health
-  curl -s http://127.0.0.1:8080/actuator/prometheus | grep ^rotate4j_
+  curl http://127.0.0.1:$APP_PORT/orders/whoami          # the database user changes every minute or so
+  curl http://127.0.0.1:$APP_PORT/quote                  # calls the partner API with the rotating key
+  curl http://127.0.0.1:$APP_PORT/actuator/health
+  curl -s http://127.0.0.1:$APP_PORT/actuator/prometheus | grep ^rotate4j_
 
   Rotate the API key (the app follows within 30 s; the old key stays valid for 5 min):
   BAO_ADDR=$BAO_ADDR BAO_TOKEN=$BAO_TOKEN bao kv put secret/partner/api-key key=key-\$RANDOM

@@ -198,6 +198,32 @@ class Rotate4jAutoConfigurationTest {
         .run(ctx -> assertThat(ctx.getBean(VaultSession.class).address()).isEqualTo("http://127.0.0.1:9"));
   }
 
+  @ParameterizedTest(name = "mount={0} path={1}")
+  @CsvSource({
+      "'', database/static-creds/orders, database/static-creds/orders",
+      "database, orders, database/static-creds/orders",
+      "db/prod, orders, db/prod/static-creds/orders",
+  })
+  void vaultStaticRole_readsStaticCredsOfTheRole(String mount, String path, String expected) {
+    List<String> props = new ArrayList<>(List.of("rotate4j.vault.address=http://127.0.0.1:9", "rotate4j.vault.auth.token=t",
+        "rotate4j.credentials.db.source=vault-static-role", "rotate4j.credentials.db.path=" + path,
+        "rotate4j.credentials.db.lazy-start=true"));
+    if (!mount.isEmpty()) {
+      props.add("rotate4j.credentials.db.mount=" + mount);
+    }
+    runner.withPropertyValues(props.toArray(String[]::new))
+        .run(ctx -> assertThat(ctx.getBean(CredentialProviders.class).asMap().get("db").path()).isEqualTo(expected));
+  }
+
+  @Test
+  void vaultStaticRole_roleWithASlash_namesThePath() {
+    runner.withPropertyValues("rotate4j.vault.address=http://127.0.0.1:9", "rotate4j.vault.auth.token=t",
+            "rotate4j.credentials.db.source=vault-static-role", "rotate4j.credentials.db.mount=database",
+            "rotate4j.credentials.db.path=static-creds/orders")
+        .run(ctx -> assertThat(causeOfType(ctx.getStartupFailure(), SettingException.class))
+            .hasMessageStartingWith("rotate4j.credentials.db.path: role must be a static role name without '/'"));
+  }
+
   @Test
   void awsCustomizer_seesEachAwsCredential() {
     List<String> names = new ArrayList<>();

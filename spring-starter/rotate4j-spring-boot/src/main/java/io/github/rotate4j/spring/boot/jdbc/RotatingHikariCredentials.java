@@ -68,6 +68,7 @@ public final class RotatingHikariCredentials implements HikariCredentialsProvide
   private final AtomicBoolean evictionScheduled = new AtomicBoolean();
   private volatile Cached cached;
   private volatile boolean closed;
+  private volatile String lastRefusedVersion;
 
   private record Cached(Credential credential, Credentials credentials) {}
 
@@ -196,8 +197,14 @@ public final class RotatingHikariCredentials implements HikariCredentialsProvide
     if (used == null || !isLoginFailure(e)) {
       return;
     }
-    log.warn("Database refused the login of credential '{}' version {} (SQLState {}); reporting it as rejected",
-        credential.name(), used.version(), e.getSQLState());
+    if (!used.version().equals(lastRefusedVersion)) {
+      lastRefusedVersion = used.version(); // one warning per version: a pool retries logins often
+      log.warn("Database refused the login of credential '{}' version {} (SQLState {}); reporting it as rejected",
+          credential.name(), used.version(), e.getSQLState());
+    } else {
+      log.debug("Database refused the login of credential '{}' version {} again (SQLState {})",
+          credential.name(), used.version(), e.getSQLState());
+    }
     credential.reportRejected(used).whenComplete((fresh, failure) -> {
       if (failure != null) {
         log.debug("Refresh of credential '{}' after a refused login failed: {}", credential.name(), failure.toString());
