@@ -8,10 +8,14 @@ import io.github.rotate4j.CredentialState;
 import io.github.rotate4j.RotatingCredential;
 import io.github.rotate4j.aws.AwsSecretsManagerProvider;
 import io.github.rotate4j.event.CredentialListener;
+import io.github.rotate4j.spi.CredentialProvider;
 import io.github.rotate4j.testing.InMemoryCredentialProvider;
 import io.github.rotate4j.vault.VaultSession;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -62,6 +66,37 @@ class Rotate4jAutoConfigurationTest {
           assertThat(credential.status().state()).isEqualTo(CredentialState.DOWN);
         });
     assertThat(seen).containsExactly("created with UP", "UP:v");
+  }
+
+  @Test
+  void credentials_startInParallel() throws Exception {
+    InMemoryCredentialProvider a = InMemoryCredentialProvider.builder().initialValue("a").build();
+    InMemoryCredentialProvider b = InMemoryCredentialProvider.builder().initialValue("b").build();
+    a.hold();
+    b.hold();
+    CompletableFuture<Void> startup = CompletableFuture.runAsync(() -> runner
+        .withBean("heldFactory", CredentialProviderFactory.class, () -> new CredentialProviderFactory() {
+          @Override
+          public Set<String> sources() {
+            return Set.of("held");
+          }
+
+          @Override
+          public CredentialProvider create(String name, String source, Rotate4jProperties.Credential settings) {
+            return name.equals("a") ? a : b;
+          }
+        })
+        .withPropertyValues("rotate4j.credentials.a.source=held", "rotate4j.credentials.b.source=held")
+        .run(ctx -> assertThat(ctx).hasNotFailed()));
+    try {
+      // both first fetches are under way at the same time: neither waits for the other
+      assertThat(a.awaitCall(Duration.ofSeconds(10))).isTrue();
+      assertThat(b.awaitCall(Duration.ofSeconds(10))).isTrue();
+    } finally {
+      a.release();
+      b.release();
+    }
+    startup.join();
   }
 
   @Test
