@@ -8,7 +8,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.beans.factory.annotation.Value;
+import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
 
 /**
@@ -21,14 +21,22 @@ class PartnerClient {
 
   private final RotatingCredential apiKey;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-  private final URI quoteUri;
+  private final Environment environment;
 
-  PartnerClient(@Qualifier("partner-api-key") RotatingCredential apiKey, @Value("${partner.url}") String partnerUrl) {
+  PartnerClient(@Qualifier("partner-api-key") RotatingCredential apiKey, Environment environment) {
     this.apiKey = apiKey;
-    this.quoteUri = URI.create(partnerUrl + "/partner/quote");
+    this.environment = environment;
+  }
+
+  /** {@code partner.url}; by default the partner endpoint of this very app. */
+  private URI quoteUri() {
+    String base = environment.getProperty("partner.url",
+        "http://127.0.0.1:" + environment.getRequiredProperty("local.server.port"));
+    return URI.create(base + "/partner/quote");
   }
 
   String quote() throws Exception {
+    URI quoteUri = quoteUri();
     return apiKey.call(key -> {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(quoteUri)
               .header("Authorization", "Bearer " + key.secretMap().get("key"))
