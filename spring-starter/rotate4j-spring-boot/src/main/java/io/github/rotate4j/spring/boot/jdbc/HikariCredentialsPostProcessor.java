@@ -5,20 +5,26 @@ import io.github.rotate4j.RotatingCredential;
 import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.annotation.BeanFactoryAnnotationUtils;
 import org.springframework.core.Ordered;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Binds every {@link HikariDataSource} bean of the context, before its pool starts, to the credential
  * named by {@code rotate4j.datasource.credential}, and makes the data source depend on that
  * credential so that on shutdown the pool closes first.
  */
-final class HikariCredentialsPostProcessor implements BeanPostProcessor, BeanFactoryAware, Ordered {
+final class HikariCredentialsPostProcessor implements BeanPostProcessor, BeanFactoryAware, Ordered, SmartInitializingSingleton {
+
+  private static final Logger log = LoggerFactory.getLogger(HikariCredentialsPostProcessor.class);
 
   private final String credentialName;
   private ConfigurableListableBeanFactory beanFactory;
+  private volatile boolean bound;
 
   HikariCredentialsPostProcessor(String credentialName) {
     this.credentialName = credentialName;
@@ -51,7 +57,16 @@ final class HikariCredentialsPostProcessor implements BeanPostProcessor, BeanFac
         }
       }
       RotatingHikariCredentials.bind(pool, credential);
+      bound = true;
     }
     return bean;
+  }
+
+  @Override
+  public void afterSingletonsInstantiated() {
+    if (!bound) {
+      log.warn("rotate4j.datasource.credential={} is set, but no HikariCP DataSource bean was found to log in with it "
+          + "(another pool type, or a pool started before it could be bound)", credentialName);
+    }
   }
 }

@@ -6,9 +6,12 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.github.rotate4j.spring.boot.Rotate4jAutoConfiguration;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 class Rotate4jDataSourceAutoConfigurationTest {
 
@@ -47,6 +50,17 @@ class Rotate4jDataSourceAutoConfigurationTest {
   void unknownCredential_failsStartupNamingTheProperty() {
     runner.withPropertyValues("rotate4j.datasource.credential=nope")
         .run(ctx -> assertThat(ctx).getFailure().hasMessageContaining("rotate4j.datasource.credential: no credential named 'nope'"));
+  }
+
+  @Test
+  @ExtendWith(OutputCaptureExtension.class)
+  void propertyWithoutAHikariPool_warns(CapturedOutput output) {
+    new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(Rotate4jAutoConfiguration.class, Rotate4jDataSourceAutoConfiguration.class))
+        .withPropertyValues("rotate4j.credentials.db.source=in-memory", "rotate4j.credentials.db.value=v",
+            "rotate4j.datasource.credential=db")
+        .run(ctx -> assertThat(ctx).hasNotFailed());
+    assertThat(output).contains("rotate4j.datasource.credential=db is set, but no HikariCP DataSource bean was found");
   }
 
   @Test
