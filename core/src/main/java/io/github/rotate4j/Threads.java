@@ -15,6 +15,8 @@ final class Threads {
   private static final AtomicInteger POOL = new AtomicInteger();
   private static final ThreadLocal<Boolean> OWN = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
+  static final int EVENT_THREADS = 4;
+
   private Threads() {}
 
   static ThreadFactory named(String role) {
@@ -43,9 +45,14 @@ final class Threads {
     return new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), named("io"));
   }
 
-  /** One thread, so that each listener sees events in order; it ends after 30 s idle. */
+  /**
+   * Up to {@value #EVENT_THREADS} threads, so that one slow listener does not hold up the others;
+   * each listener still sees its events in order (it has its own serial queue); idle threads end
+   * after 30 s.
+   */
   static ExecutorService events() {
-    ThreadPoolExecutor e = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), named("events"));
+    ThreadPoolExecutor e = new ThreadPoolExecutor(EVENT_THREADS, EVENT_THREADS, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), named("events"));
     e.allowCoreThreadTimeOut(true);
     return e;
   }

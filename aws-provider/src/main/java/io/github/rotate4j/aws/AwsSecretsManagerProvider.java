@@ -267,7 +267,8 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
     Optional<KeyRing> known = context.knownRing();
     Credential current = withNextRotation(
         version(currentId, true, described, known, credentialName).orElseThrow(), described.nextRotationDate());
-    FetchResult.Builder result = FetchResult.builder(current);
+    // the stages are the whole story: a version without AWSPREVIOUS is no longer valid
+    FetchResult.Builder result = FetchResult.builder(current).historyReported(true);
     previousId
         .filter(id -> !letGo(credentialName, id, known))
         .flatMap(id -> version(id, false, described, known, credentialName))

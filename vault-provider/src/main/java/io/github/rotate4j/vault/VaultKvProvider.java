@@ -117,7 +117,8 @@ public final class VaultKvProvider implements CredentialProvider {
     }
     Instant nextRotation = nextRotation(custom, name);
     Credential cur = credential(st, context, current, custom, nextRotation);
-    FetchResult.Builder result = FetchResult.builder(cur);
+    // the metadata lists every version: what it does not offer as previous is no longer valid
+    FetchResult.Builder result = FetchResult.builder(cur).historyReported(true);
     versionInfo(json, versions, currentVersion - 1)
         .filter(VersionInfo::live)
         .ifPresent(prev -> result.previous(credential(st, context, prev, custom, null)));
