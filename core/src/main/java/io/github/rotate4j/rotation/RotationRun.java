@@ -194,7 +194,7 @@ final class RotationRun {
           case STAGE -> stage(state);
           case DISTRIBUTE -> distribute(now);
           case VERIFY -> verify(state);
-          case PROMOTE -> promote();
+          case PROMOTE -> promote(state);
           case GRACE -> grace(now);
           case REVOKE_OLD -> revokeOld();
           case ROLLBACK -> rollBack(state);
@@ -387,14 +387,31 @@ final class RotationRun {
       return null;
     }
     Instant now = r.clock.instant();
-    Instant graceEnds = issuer.allowsTwoLiveKeys() ? now.plus(r.gracePeriod) : now;
-    advance(held.next(RotationPhase.PROMOTE, now).promotedAt(now).graceEndsAt(graceEnds)
-        .nextRotation(r.schedule.nextAfter(now).orElse(null)));
+    advance(promotedNow(held.next(RotationPhase.PROMOTE, now), now));
     return null;
   }
 
-  private RotationResult promote() {
-    claim();
+  /** Sets the promotion time, the end of the old key's grace window and the next rotation from {@code now}. */
+  private RotationJournal.Builder promotedNow(RotationJournal.Builder entry, Instant now) {
+    Instant graceEnds = issuer.allowsTwoLiveKeys() ? now.plus(r.gracePeriod) : now;
+    return entry.promotedAt(now).graceEndsAt(graceEnds).nextRotation(r.schedule.nextAfter(now).orElse(null));
+  }
+
+  /**
+   * Makes the new key current. The grace window counts from when that happens, never from when an
+   * earlier run meant it to: a run resuming this step records the promotion time anew, before the
+   * store call when the store has not promoted yet (so {@code rotated_at} is the real time too), and
+   * after it when a stopped run already had (the time it happened is unknown; now is not earlier).
+   */
+  private RotationResult promote(RotationState state) {
+    boolean resumed = !claimed;
+    boolean promotedBefore = resumed && state.current().writtenBy().filter(held.rotationId()::equals).isPresent();
+    if (resumed && !promotedBefore) {
+      Instant now = r.clock.instant();
+      write(promotedNow(held.next(RotationPhase.PROMOTE, now), now));
+    } else {
+      claim();
+    }
     String version;
     try {
       version = store.promote(held);
@@ -403,7 +420,9 @@ final class RotationRun {
     } catch (RuntimeException e) {
       return failed("promoting the new key failed", e);
     }
-    advance(held.next(RotationPhase.GRACE, r.clock.instant()).newVersion(version));
+    Instant now = r.clock.instant();
+    RotationJournal.Builder grace = held.next(RotationPhase.GRACE, now).newVersion(version);
+    advance(promotedBefore ? promotedNow(grace, now) : grace);
     return null;
   }
 
