@@ -415,7 +415,7 @@ final class RefreshingCredential extends RotatingCredential {
       if (rejected != null && current != null && !current.version().equals(rejected.version())) {
         return CompletableFuture.completedFuture(current); // already replaced
       }
-      boolean forceAllowed = current == null || lastForcedRefresh == null
+      boolean forceAllowed = lastForcedRefresh == null
           || Duration.between(lastForcedRefresh, now).compareTo(policy.rejectionRateLimit()) >= 0;
       if (inFlight != null) {
         cycle = inFlight;
@@ -427,7 +427,7 @@ final class RefreshingCredential extends RotatingCredential {
         cycle = new Cycle(reason, Action.FETCH, false);
         inFlight = cycle;
         runAfter = 0;
-      } else if (rejected != null) {
+      } else if (rejected != null && current != null) {
         log.debug("{}: rejection of version {} ignored, last forced refresh at {}", origin, rejected.version(),
             lastForcedRefresh);
         return CompletableFuture.completedFuture(current);

@@ -56,6 +56,27 @@ class LoggingTest {
   }
 
   @Test
+  void aListenerRefreshingOnEveryFailure_isRateLimited_evenWhileDown() {
+    InMemoryCredentialProvider backend = f.staticBackend("key-1");
+    backend.failAlways(FailureKind.TRANSIENT);
+    RotatingCredential[] self = new RotatingCredential[1];
+    try (RotatingCredential c = f.builder(backend).lazyStart(true)
+        .listener(new io.github.rotate4j.event.CredentialListener() {
+          @Override
+          public void onRefreshFailed(io.github.rotate4j.event.RefreshFailed event) {
+            self[0].refreshNow();
+          }
+        }).build()) {
+      self[0] = c;
+      c.start();
+      f.advance(Duration.ofSeconds(10));
+      assertThat(backend.fetchCount()).as("at most one forced refresh per second, plus the scheduled ones")
+          .isLessThanOrEqualTo(25);
+      assertThat(at(Level.WARN)).isEmpty();
+    }
+  }
+
+  @Test
   void hardExpiry_logsOneError_andBreakerTransitionsAreInfo() {
     InMemoryCredentialProvider backend = f.backend().initialValue("pw")
         .leases(Duration.ofMinutes(2), Duration.ofMinutes(2), false).build();
