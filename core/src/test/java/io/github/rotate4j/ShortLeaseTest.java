@@ -36,4 +36,21 @@ class ShortLeaseTest {
           .allSatisfy(e -> assertThat(e.message()).doesNotContain("10.00 s"));
     }
   }
+
+  @org.junit.jupiter.api.Test
+  void aLeaseGoneAtRenewal_isReplacedAtOnce_evenWithASingleAttemptAllowed() {
+    InMemoryCredentialProvider backend = f.backend().initialValue("pw")
+        .leases(Duration.ofMinutes(30), Duration.ofHours(24), true).build();
+    try (RotatingCredential c = f.builder(backend)
+        .retryConfig(io.github.resilience4j.retry.RetryConfig.custom().maxAttempts(1).build()).build()) {
+      c.start();
+      String lease = c.get().version();
+      backend.expireLeases(); // e.g. the backend restarted: renewals fail permanently
+      f.time.advanceTo(c.status().nextRefresh().orElseThrow());
+      assertThat(backend.renewCount()).isEqualTo(1);
+      assertThat(backend.fetchCount()).as("the failed renewal switched to a fetch at once").isEqualTo(2);
+      assertThat(c.get().version()).isNotEqualTo(lease);
+      assertThat(c.status().state()).isEqualTo(CredentialState.UP);
+    }
+  }
 }
