@@ -176,6 +176,7 @@ final class RefreshingCredential extends RotatingCredential {
   private Call outstanding;
   private Scheduler.Cancellable refreshTask;
   private Instant nextRefreshAt;
+  private Instant pollPhase;
   private Instant pollBase;
   private Instant lastSuccess;
   private CredentialStatus.Failure lastFailure;
@@ -894,9 +895,15 @@ final class RefreshingCredential extends RotatingCredential {
     Credential c = snapshot.servable;
     Optional<Instant> end = c.expiresAt();
     if (end.isEmpty()) {
-      pollBase = pollBase == null
-          ? planner.firstPollBase(now)
-          : planner.nextPollBase(pollBase, now.plus(policy.refreshInterval().dividedBy(2)));
+      // every grid point is computed from the first one (the phase), so that the finer grid around a
+      // scheduled rotation never shifts it
+      Instant nextRotation = c.nextRotation().orElse(null);
+      if (pollPhase == null) {
+        pollPhase = planner.firstPollBase(now);
+        pollBase = pollPhase;
+      } else {
+        pollBase = planner.nextPollBase(pollPhase, now.plus(policy.refreshInterval().dividedBy(2)), now, nextRotation);
+      }
       schedule(planner.pollAt(pollBase, now), Action.FETCH, now);
       return;
     }
