@@ -72,6 +72,8 @@ final class RefreshingCredential extends RotatingCredential {
 
   /** A renewal that returns less than this share of the lease's TTL has hit the max TTL. */
   private static final double NEAR_MAX_TTL_SHARE = 0.9;
+  /** Match counts of versions that left the ring are kept for this many of them. */
+  static final int RETIRED_MATCH_COUNTS = 4;
   /** Retry intervals are asked for at most this attempt number (exponential functions overflow). */
   private static final int MAX_BACKOFF_ATTEMPT = 16;
 
@@ -192,6 +194,8 @@ final class RefreshingCredential extends RotatingCredential {
   private long successfulRefreshes;
   private long failedAttempts;
   private long rotations;
+  /** Versions that left the ring and still have match counts, oldest first. */
+  private final java.util.ArrayDeque<String> retiredMatchVersions = new java.util.ArrayDeque<>();
   /** Leases this process obtained that have not expired (pruned as they do), for revocation on close. */
   private final Map<String, Credential> issuedLeases = new LinkedHashMap<>();
 
@@ -1100,14 +1104,26 @@ final class RefreshingCredential extends RotatingCredential {
     return match;
   }
 
-  /** Match counts are kept only for versions still in the ring. */
+  /**
+   * Under lock: match counts are kept for the versions in the ring and the last
+   * {@value #RETIRED_MATCH_COUNTS} that left it (so that an operator still sees whether a retired key
+   * was presented), not for every version ever seen.
+   */
   private void forgetMatchesOutside(KeyRing ring) {
     if (matches.isEmpty()) {
       return;
     }
     Set<String> live = new HashSet<>();
     ring.entries().forEach(e -> live.add(e.credential().version()));
-    matches.keySet().retainAll(live);
+    retiredMatchVersions.removeIf(live::contains);
+    for (String version : matches.keySet()) {
+      if (!live.contains(version) && !retiredMatchVersions.contains(version)) {
+        retiredMatchVersions.addLast(version);
+      }
+    }
+    while (retiredMatchVersions.size() > RETIRED_MATCH_COUNTS) {
+      matches.remove(retiredMatchVersions.pollFirst());
+    }
   }
 
   @Override
