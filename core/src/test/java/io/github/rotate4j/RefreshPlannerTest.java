@@ -137,4 +137,18 @@ class RefreshPlannerTest {
     assertThat(planner.nextPollBase(phase, NOW.plus(interval.dividedBy(2)), NOW, null))
         .isEqualTo(planner.nextPollBase(phase, NOW.plus(interval.dividedBy(2))));
   }
+
+  @Test
+  void renewal_leavesRoomForAReplacement_ifItComesBackShort() {
+    Duration ttl = Duration.ofSeconds(60);
+    Instant end = NOW.plus(ttl);
+    Duration attempt = planner.attemptTimeout(ttl); // 6 s
+    Instant latest = planner.latestReplacement(end, ttl).minus(attempt); // end - 30 s - 6 s
+    List<Instant> draws = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      draws.add(planner.renewalWithRoom(NOW, end, ttl, false, attempt));
+    }
+    assertThat(draws).allSatisfy(t -> assertThat(t).isAfter(NOW).isBeforeOrEqualTo(latest));
+    assertThat(draws.stream().filter(latest::equals).count()).as("drawn over a window, not clamped").isLessThan(5);
+  }
 }
