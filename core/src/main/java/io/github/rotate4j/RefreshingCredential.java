@@ -72,6 +72,8 @@ final class RefreshingCredential extends RotatingCredential {
 
   /** A renewal that returns less than this share of the lease's TTL has hit the max TTL. */
   private static final double NEAR_MAX_TTL_SHARE = 0.9;
+  /** Match counts of versions that left the ring are kept for this many of them. */
+  static final int RETIRED_MATCH_COUNTS = 4;
   /** Retry intervals are asked for at most this attempt number (exponential functions overflow). */
   private static final int MAX_BACKOFF_ATTEMPT = 16;
 
@@ -165,6 +167,8 @@ final class RefreshingCredential extends RotatingCredential {
   private volatile Credential servable;
   /** For get()'s message when it must throw: read without the lock. */
   private volatile String lastFailureMessage;
+  /** The same without the backend and path, for exceptions whose prefix already names them. */
+  private volatile String lastFailureReason;
   /** The last failure the backend itself produced (not an open breaker), for messages. */
   private volatile String lastBackendFailure;
 
@@ -174,6 +178,7 @@ final class RefreshingCredential extends RotatingCredential {
   private Call outstanding;
   private Scheduler.Cancellable refreshTask;
   private Instant nextRefreshAt;
+  private Instant pollPhase;
   private Instant pollBase;
   /** When the backend said it will change the secret next, if it did (a Vault static role's rotation). */
   private Instant nextChange;
@@ -191,6 +196,8 @@ final class RefreshingCredential extends RotatingCredential {
   private long successfulRefreshes;
   private long failedAttempts;
   private long rotations;
+  /** Versions that left the ring and still have match counts, oldest first. */
+  private final java.util.ArrayDeque<String> retiredMatchVersions = new java.util.ArrayDeque<>();
   /** Leases this process obtained that have not expired (pruned as they do), for revocation on close. */
   private final Map<String, Credential> issuedLeases = new LinkedHashMap<>();
 
@@ -259,7 +266,7 @@ final class RefreshingCredential extends RotatingCredential {
 
   /** Lock-free: get() calls it when DOWN. */
   private CredentialException unavailable(Snapshot s) {
-    String last = lastFailureMessage;
+    String last = lastFailureReason;
     String suffix = last == null ? "" : " (last failure: " + last + ")";
     return switch (s.phase) {
       case EXPIRED -> origin.expired("credential version " + s.ring.current().version() + " expired at "
@@ -316,7 +323,7 @@ final class RefreshingCredential extends RotatingCredential {
   }
 
   private String lastFailureSuffix() {
-    String last = lastFailureMessage;
+    String last = lastFailureReason;
     return last == null ? "" : " (last failure: " + last + ")";
   }
 
@@ -345,7 +352,11 @@ final class RefreshingCredential extends RotatingCredential {
       if (cycle.deadline != null) {
         cycle.deadline.cancel();
       }
-      if (e == null) {
+      String keyFieldProblem = e == null ? keyFieldProblem(c) : null;
+      if (keyFieldProblem != null) {
+        ready.completeExceptionally(origin.startupFailure(keyFieldProblem, null));
+        close();
+      } else if (e == null) {
         ready.complete(this);
       } else {
         Throwable cause = unwrap(e);
@@ -359,6 +370,15 @@ final class RefreshingCredential extends RotatingCredential {
     }
     runAttempt(cycle, 0);
     return ready;
+  }
+
+  /** A configured keyField the first credential does not have: start fails rather than every verify(). */
+  private String keyFieldProblem(Credential first) {
+    if (keyField == null || !(first.value() instanceof SecretValue.KeyValue kv) || kv.value().containsKey(keyField)) {
+      return null;
+    }
+    return "the keyField setting names '" + keyField + "', but version " + first.version()
+        + " has no such field (fields: " + kv.value().keySet() + ")";
   }
 
   private void failStartup(Cycle cycle) {
@@ -402,7 +422,7 @@ final class RefreshingCredential extends RotatingCredential {
       if (rejected != null && current != null && !current.version().equals(rejected.version())) {
         return CompletableFuture.completedFuture(current); // already replaced
       }
-      boolean forceAllowed = current == null || lastForcedRefresh == null
+      boolean forceAllowed = lastForcedRefresh == null
           || Duration.between(lastForcedRefresh, now).compareTo(policy.rejectionRateLimit()) >= 0;
       if (inFlight != null) {
         cycle = inFlight;
@@ -414,7 +434,7 @@ final class RefreshingCredential extends RotatingCredential {
         cycle = new Cycle(reason, Action.FETCH, false);
         inFlight = cycle;
         runAfter = 0;
-      } else if (rejected != null) {
+      } else if (rejected != null && current != null) {
         log.debug("{}: rejection of version {} ignored, last forced refresh at {}", origin, rejected.version(),
             lastForcedRefresh);
         return CompletableFuture.completedFuture(current);
@@ -801,6 +821,7 @@ final class RefreshingCredential extends RotatingCredential {
       failedAttempts++;
       lastFailure = new CredentialStatus.Failure(now, kind, message);
       lastFailureMessage = message;
+      lastFailureReason = CredentialOrigin.reasonOf(error);
       if (!circuitOpen) {
         lastBackendFailure = CredentialOrigin.reasonOf(error);
       }
@@ -881,9 +902,15 @@ final class RefreshingCredential extends RotatingCredential {
     Credential c = snapshot.servable;
     Optional<Instant> end = c.expiresAt();
     if (end.isEmpty()) {
-      pollBase = pollBase == null
-          ? planner.firstPollBase(now)
-          : planner.nextPollBase(pollBase, now.plus(policy.refreshInterval().dividedBy(2)));
+      // every grid point is computed from the first one (the phase), so that the finer grid around a
+      // scheduled rotation never shifts it
+      Instant nextRotation = c.nextRotation().orElse(null);
+      if (pollPhase == null) {
+        pollPhase = planner.firstPollBase(now);
+        pollBase = pollPhase;
+      } else {
+        pollBase = planner.nextPollBase(pollPhase, now.plus(policy.refreshInterval().dividedBy(2)), now, nextRotation);
+      }
       Instant at = planner.pollAt(pollBase, now);
       if (nextChange != null) {
         // the backend announced its next change: look right after it, unless the regular poll comes first
@@ -1086,14 +1113,26 @@ final class RefreshingCredential extends RotatingCredential {
     return match;
   }
 
-  /** Match counts are kept only for versions still in the ring. */
+  /**
+   * Under lock: match counts are kept for the versions in the ring and the last
+   * {@value #RETIRED_MATCH_COUNTS} that left it (so that an operator still sees whether a retired key
+   * was presented), not for every version ever seen.
+   */
   private void forgetMatchesOutside(KeyRing ring) {
     if (matches.isEmpty()) {
       return;
     }
     Set<String> live = new HashSet<>();
     ring.entries().forEach(e -> live.add(e.credential().version()));
-    matches.keySet().retainAll(live);
+    retiredMatchVersions.removeIf(live::contains);
+    for (String version : matches.keySet()) {
+      if (!live.contains(version) && !retiredMatchVersions.contains(version)) {
+        retiredMatchVersions.addLast(version);
+      }
+    }
+    while (retiredMatchVersions.size() > RETIRED_MATCH_COUNTS) {
+      matches.remove(retiredMatchVersions.pollFirst());
+    }
   }
 
   @Override
