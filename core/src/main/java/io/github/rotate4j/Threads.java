@@ -1,19 +1,33 @@
 package io.github.rotate4j;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.ArrayDeque;
+import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Daemon thread pools with recognisable names: rotate4j-scheduler-N, rotate4j-io-N, rotate4j-events-N. */
+/**
+ * Daemon thread pools with recognisable names (rotate4j-scheduler-N-M, rotate4j-io-N-M,
+ * rotate4j-events-N-M), the per-backend cap on concurrent calls, and virtual threads where the
+ * running Java has them (found by reflection: the baseline stays Java 17).
+ */
 final class Threads {
 
+  private static final Logger log = LoggerFactory.getLogger(Threads.class);
   private static final AtomicInteger POOL = new AtomicInteger();
   private static final ThreadLocal<Boolean> OWN = ThreadLocal.withInitial(() -> Boolean.FALSE);
+  static final long IDLE_SECONDS = 30;
 
   private Threads() {}
 
@@ -21,31 +35,70 @@ final class Threads {
     int pool = POOL.incrementAndGet();
     AtomicInteger n = new AtomicInteger();
     return r -> {
-      Runnable marked = () -> {
-        OWN.set(Boolean.TRUE);
-        r.run();
-      };
-      Thread t = new Thread(marked, "rotate4j-" + role + "-" + pool + "-" + n.incrementAndGet());
+      Thread t = new Thread(marked(r), "rotate4j-" + role + "-" + pool + "-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
     };
   }
 
+  private static Runnable marked(Runnable r) {
+    return () -> {
+      OWN.set(Boolean.TRUE);
+      r.run();
+    };
+  }
+
+  /** True on a thread of one of Rotate4j's own pools. */
+  static boolean onOwnThread() {
+    return OWN.get();
+  }
+
+  /** One thread; it ends when no task is scheduled for {@value #IDLE_SECONDS} s. */
   static ScheduledThreadPoolExecutor scheduler() {
     ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, named("scheduler"));
     s.setRemoveOnCancelPolicy(true);
     s.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    s.setKeepAliveTime(IDLE_SECONDS, TimeUnit.SECONDS);
+    s.allowCoreThreadTimeOut(true);
     return s;
   }
 
-  /** Unbounded, idle threads end after 30 s: provider calls may block. */
-  static ExecutorService io() {
-    return new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), named("io"));
+  /**
+   * At most {@code maxThreads} platform threads, created on demand; idle ones end after
+   * {@value #IDLE_SECONDS} s; tasks beyond the bound wait in a queue.
+   */
+  static ExecutorService io(int maxThreads) {
+    ThreadPoolExecutor e = new ThreadPoolExecutor(maxThreads, maxThreads, IDLE_SECONDS, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), named("io"));
+    e.allowCoreThreadTimeOut(true);
+    return e;
   }
 
-  /** One thread, so that each listener sees events in order; it ends after 30 s idle. */
+  /**
+   * One new virtual thread per task (Java 21+), named rotate4j-io-virtual-N; empty on a Java without
+   * virtual threads.
+   */
+  static Optional<ExecutorService> virtualIo() {
+    try {
+      Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+      Class<?> builderType = Class.forName("java.lang.Thread$Builder");
+      builder = builderType.getMethod("name", String.class, long.class).invoke(builder, "rotate4j-io-virtual-", 1L);
+      ThreadFactory factory = (ThreadFactory) builderType.getMethod("factory").invoke(builder);
+      ThreadFactory marking = r -> factory.newThread(marked(r));
+      Method perTask = java.util.concurrent.Executors.class.getMethod("newThreadPerTaskExecutor", ThreadFactory.class);
+      return Optional.of((ExecutorService) perTask.invoke(null, marking));
+    } catch (NoSuchMethodException | ClassNotFoundException e) {
+      return Optional.empty(); // Java 17 to 20
+    } catch (IllegalAccessException | InvocationTargetException e) {
+      log.warn("virtual threads are not available ({}); using platform threads for I/O", e.toString());
+      return Optional.empty();
+    }
+  }
+
+  /** One thread, so that each listener sees events in order; it ends after {@value #IDLE_SECONDS} s idle. */
   static ExecutorService events() {
-    ThreadPoolExecutor e = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), named("events"));
+    ThreadPoolExecutor e = new ThreadPoolExecutor(1, 1, IDLE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        named("events"));
     e.allowCoreThreadTimeOut(true);
     return e;
   }
@@ -66,6 +119,115 @@ final class Threads {
       executor.shutdownNow();
       Thread.currentThread().interrupt();
       return false;
+    }
+  }
+
+  /**
+   * Runs at most {@code limit} tasks at once on {@code delegate}; the others wait in arrival order.
+   * A thread that finishes a task takes the next waiting one, so a waiting task never needs a second
+   * hand-off (and is never lost when the delegate starts refusing work at shutdown).
+   */
+  static final class Limited implements Executor {
+    private final Executor delegate;
+    private final int limit;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ArrayDeque<Runnable> waiting = new ArrayDeque<>(); // guarded by lock
+    private int running; // guarded by lock
+
+    Limited(Executor delegate, int limit) {
+      if (limit < 1) {
+        throw new IllegalArgumentException("limit must be at least 1, but was " + limit);
+      }
+      this.delegate = delegate;
+      this.limit = limit;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+      java.util.Objects.requireNonNull(task, "task");
+      lock.lock();
+      try {
+        if (running >= limit) {
+          waiting.add(task);
+          return;
+        }
+        running++;
+      } finally {
+        lock.unlock();
+      }
+      try {
+        delegate.execute(() -> drain(task));
+      } catch (RejectedExecutionException | Error e) {
+        finished();
+        throw e;
+      }
+    }
+
+    private void drain(Runnable first) {
+      Runnable next = first;
+      while (next != null) {
+        boolean returned = false;
+        try {
+          next.run();
+          returned = true;
+        } catch (RuntimeException e) {
+          returned = true;
+          log.warn("task on the I/O executor failed: {}", e.toString());
+        } finally {
+          next = finished();
+          if (!returned && next != null) {
+            handOff(next); // an Error leaves this thread: the waiting task goes to another one
+          }
+        }
+      }
+    }
+
+    private void handOff(Runnable task) {
+      try {
+        delegate.execute(() -> drain(task));
+      } catch (RejectedExecutionException e) {
+        lock.lock();
+        try {
+          waiting.addFirst(task);
+          running--;
+        } finally {
+          lock.unlock();
+        }
+      }
+    }
+
+    /** Ends one task; returns the next waiting one (still counted as running), or null. */
+    private Runnable finished() {
+      lock.lock();
+      try {
+        Runnable next = waiting.poll();
+        if (next == null) {
+          running--;
+        }
+        return next;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /** Tasks running now (for tests and diagnostics). */
+    int running() {
+      lock.lock();
+      try {
+        return running;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /** Tasks waiting for a slot. */
+    int waiting() {
+      lock.lock();
+      try {
+        return waiting.size();
+      } finally {
+        lock.unlock();
+      }
     }
   }
 }
