@@ -64,14 +64,34 @@ final class Threads {
   }
 
   /**
-   * At most {@code maxThreads} platform threads, created on demand; idle ones end after
-   * {@value #IDLE_SECONDS} s; tasks beyond the bound wait in a queue.
+   * At most {@code maxThreads} platform threads, a new one only when no thread is idle; idle ones
+   * end after {@value #IDLE_SECONDS} s; tasks beyond the bound wait in a queue.
    */
   static ExecutorService io(int maxThreads) {
-    ThreadPoolExecutor e = new ThreadPoolExecutor(maxThreads, maxThreads, IDLE_SECONDS, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), named("io"));
-    e.allowCoreThreadTimeOut(true);
+    HandOffQueue queue = new HandOffQueue();
+    ThreadPoolExecutor e = new ThreadPoolExecutor(0, maxThreads, IDLE_SECONDS, TimeUnit.SECONDS, queue, named("io"),
+        (task, pool) -> {
+          if (pool.isShutdown()) {
+            throw new RejectedExecutionException("Rotate4j's I/O pool is shut down");
+          }
+          queue.put(task); // every thread is busy and the bound is reached: wait for one
+        });
     return e;
+  }
+
+  /**
+   * A queue that accepts a task only if an idle thread takes it at once, so that the pool starts a
+   * new thread (up to its bound) rather than queueing behind busy ones; beyond the bound the pool's
+   * rejection handler queues it for real. (A plain pool grows to its core size however idle its
+   * threads are, and past it only when the queue is full.)
+   */
+  private static final class HandOffQueue extends java.util.concurrent.LinkedTransferQueue<Runnable> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public boolean offer(Runnable task) {
+      return tryTransfer(task);
+    }
   }
 
   /**
