@@ -21,7 +21,7 @@ import java.util.function.Function;
  *
  * <pre>{@code
  * try (OnDemandCredentials secrets = OnDemandCredentials.builder(
- *         secretId -> AwsSecretsManagerProvider.builder().client(client).secretId(secretId).build())
+ *         secretId -> AwsSecretsManagerProvider.builder(secretId).client(client).build())
  *     .maximumSize(500)
  *     .expireAfterIdle(Duration.ofHours(1))
  *     .build()) {
