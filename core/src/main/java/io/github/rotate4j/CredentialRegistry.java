@@ -43,7 +43,7 @@ public final class CredentialRegistry implements AutoCloseable {
     b.registrations.forEach((name, reg) -> {
       RotatingCredentialBuilder rb = new RotatingCredentialBuilder(name, reg.provider);
       reg.customizer.accept(rb);
-      map.put(name, new RefreshingCredential(rb, context));
+      map.put(name, rb.buildIn(context));
     });
     this.credentials = Collections.unmodifiableMap(map);
   }
@@ -53,23 +53,33 @@ public final class CredentialRegistry implements AutoCloseable {
   }
 
   /**
-   * Starts every credential in parallel and waits for all of them.
+   * Starts every credential in parallel and waits for all of them. If one fails, the registry closes
+   * itself (every credential, its leases and its threads) before throwing, so that
+   * {@code try (var registry = builder.build().start())} leaks nothing when start-up fails.
    *
-   * @throws CredentialStartupException for the first credential that failed; the others keep
-   *     running (close the registry to stop them)
+   * @throws CredentialStartupException for the first credential that failed, with the others'
+   *     failures attached as suppressed exceptions
    */
   public CredentialRegistry start() {
     List<CompletableFuture<RotatingCredential>> all = new ArrayList<>();
-    credentials.values().forEach(c -> all.add(c.startAsync()));
     try {
+      credentials.values().forEach(c -> all.add(c.startAsync()));
       CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof CredentialException ce) {
-        throw ce;
+      return this;
+    } catch (RuntimeException e) {
+      RuntimeException failure = e instanceof CompletionException && e.getCause() instanceof RuntimeException re ? re : e;
+      for (CompletableFuture<RotatingCredential> f : all) {
+        Throwable other = f.isCompletedExceptionally() ? f.handle((c, t) -> t).join() : null;
+        if (other instanceof CompletionException && other.getCause() != null) {
+          other = other.getCause();
+        }
+        if (other != null && other != failure) {
+          failure.addSuppressed(other);
+        }
       }
-      throw e;
+      close();
+      throw failure;
     }
-    return this;
   }
 
   /**

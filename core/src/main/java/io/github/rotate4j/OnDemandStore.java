@@ -96,7 +96,7 @@ final class OnDemandStore {
           () -> "the provider factory returned no provider for '" + name + "'");
       RotatingCredentialBuilder builder = new RotatingCredentialBuilder(name, provider);
       customizer.accept(name, builder);
-      credential = new RefreshingCredential(builder, context);
+      credential = builder.buildIn(context);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

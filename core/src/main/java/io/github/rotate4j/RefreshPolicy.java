@@ -90,7 +90,13 @@ public final class RefreshPolicy {
     return refreshRatio;
   }
 
-  /** Random spread applied to every scheduled refresh, as a fraction (0.10 = ±10%). */
+  /**
+   * Random spread applied to every scheduled refresh, as a fraction (0.10 = ±10%). Any value above 0
+   * also turns on the spreading that keeps a fleet from herding: a random phase for the first poll
+   * (uniform over the whole interval), a wide window for the first renewal, replacement windows that
+   * end at the deadline, and full jitter after failed cycles. 0 turns all of it off, for
+   * deterministic tests; never use 0 for a fleet.
+   */
   public double jitter() {
     return jitter;
   }

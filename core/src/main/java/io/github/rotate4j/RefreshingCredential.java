@@ -2,9 +2,9 @@ package io.github.rotate4j;
 
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnStateTransitionEvent;
 import io.github.resilience4j.core.IntervalBiFunction;
 import io.github.resilience4j.core.functions.Either;
-import io.github.resilience4j.retry.RetryConfig;
 import io.github.rotate4j.event.CircuitStateChanged;
 import io.github.rotate4j.event.CredentialCreated;
 import io.github.rotate4j.event.CredentialEvent;
@@ -15,14 +15,16 @@ import io.github.rotate4j.event.CredentialOverdue;
 import io.github.rotate4j.event.CredentialRenewed;
 import io.github.rotate4j.event.CredentialRotated;
 import io.github.rotate4j.event.RefreshFailed;
+import io.github.rotate4j.internal.EventDispatcher;
 import io.github.rotate4j.spi.CredentialProvider;
 import io.github.rotate4j.spi.FetchContext;
 import io.github.rotate4j.spi.FetchReason;
 import io.github.rotate4j.spi.FetchResult;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,18 +32,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
-import java.util.random.RandomGenerator;
-import java.util.random.RandomGeneratorFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,9 +52,19 @@ import org.slf4j.LoggerFactory;
  * decided under {@link #lock} (never held across I/O or user code), then published by replacing the
  * snapshot whole; futures are completed and events dispatched after the lock is released.
  *
- * <p>Refresh work is a <em>cycle</em>: one or more attempts (retries) at one action, fetch or renew.
- * At most one cycle is in flight (single-flight); on-demand callers join it. Every cycle ends by
- * scheduling the next one, whether it succeeded or gave up, so refreshing never stops.
+ * <p>The parts: {@link RefreshPlanner} decides every time (pure), {@link KeyRingTransitions} every
+ * ring change (pure), {@link LifecycleTimers} arms expiry, warning, pruning and overdue timers,
+ * {@link EventDispatcher} delivers events per listener, {@link CredentialOrigin} builds every
+ * exception and log prefix. This class holds the state machine:
+ *
+ * <ul>
+ *   <li>A <em>cycle</em> is one or more attempts (retries) at one action, fetch or renew. At most one
+ *       cycle is in flight; on-demand callers join it. Every cycle ends by planning the next one.
+ *   <li>A <em>call</em> is one provider invocation. At most one is outstanding, ever: an attempt that
+ *       times out abandons its call (and interrupts its thread) but the call still counts until it
+ *       returns; the next attempt waits for it. A call that answers late is still used: a fresh lease
+ *       is served (or revoked if the credential closed), a late renewal updates the lease's expiry.
+ * </ul>
  */
 final class RefreshingCredential extends RotatingCredential {
 
@@ -62,16 +72,18 @@ final class RefreshingCredential extends RotatingCredential {
 
   /** A renewal that returns less than this share of the lease's TTL has hit the max TTL. */
   private static final double NEAR_MAX_TTL_SHARE = 0.9;
+  /** Retry intervals are asked for at most this attempt number (exponential functions overflow). */
+  private static final int MAX_BACKOFF_ATTEMPT = 16;
 
   private enum Action { FETCH, RENEW }
 
-  private enum Phase { NOT_STARTED, ACTIVE, EXPIRED, CLOSED }
+  private enum Phase { NOT_STARTED, STARTING, ACTIVE, EXPIRED, CLOSED }
 
   /** What readers see; replaced whole on every change. */
   private static final class Snapshot {
     static final Snapshot NOT_STARTED = new Snapshot(null, null, Phase.NOT_STARTED);
     final Credential servable; // null when get() must throw
-    final KeyRing ring; // null before the first fetch
+    final KeyRing ring; // null before the first fetch and after close
     final Phase phase;
 
     Snapshot(Credential servable, KeyRing ring, Phase phase) {
@@ -84,99 +96,146 @@ final class RefreshingCredential extends RotatingCredential {
   /** One refresh cycle: attempts at one action, sharing one result future. */
   private static final class Cycle {
     final FetchReason reason;
+    final boolean startup; // a blocking start's first fetch: retries transient failures until the deadline
+    final CompletableFuture<Credential> result = new CompletableFuture<>();
     Action action;
     int attempts;
     boolean waitingForRetry;
-    final CompletableFuture<Credential> result = new CompletableFuture<>();
+    boolean waitingForCall;
+    Scheduler.Cancellable deadline;
 
-    Cycle(FetchReason reason, Action action) {
+    Cycle(FetchReason reason, Action action, boolean startup) {
       this.reason = reason;
       this.action = action;
+      this.startup = startup;
+    }
+  }
+
+  /** One provider invocation; its fields are guarded by the engine's lock. */
+  private static final class Call {
+    final Cycle cycle;
+    final int attempt;
+    final Action action;
+    final Credential renewing;
+    final FetchContext context;
+    final Duration timeout;
+    long startNanos;
+    Scheduler.Cancellable timeoutTask;
+    Thread thread;
+    boolean answered;
+    boolean timedOut;
+    boolean interrupted;
+
+    Call(Cycle cycle, int attempt, Action action, Credential renewing, FetchContext context, Duration timeout) {
+      this.cycle = cycle;
+      this.attempt = attempt;
+      this.action = action;
+      this.renewing = renewing;
+      this.context = context;
+      this.timeout = timeout;
     }
   }
 
   private final String name;
+  private final CredentialOrigin origin;
   private final CredentialProvider provider;
   private final RefreshPolicy policy;
+  private final RefreshPlanner planner;
   private final int maxAttempts;
   private final IntervalBiFunction<Object> backoff;
   private final Predicate<Throwable> retryOn;
   private final CircuitBreaker breaker;
   private final EngineContext context;
   private final boolean ownsContext;
-  private final RandomGenerator random;
+  private final Clock clock;
+  private final GuardedScheduler scheduler;
+  private final EventDispatcher<CredentialEvent> events;
   private final Predicate<Throwable> isRejection;
   private final boolean lazy;
   private final boolean revokeOnClose;
   private final String keyField;
-  private final List<CredentialListener> listeners = new CopyOnWriteArrayList<>();
+  private final LifecycleTimers timers;
+  private final Consumer<CircuitBreakerOnStateTransitionEvent> breakerMember = this::onBreakerTransition;
   private final ConcurrentHashMap<String, LongAdder> matches = new ConcurrentHashMap<>();
-  private final Map<KeySlot, LongAdder> slotMatches = new java.util.EnumMap<>(Map.of(
+  private final Map<KeySlot, LongAdder> slotMatches = new EnumMap<>(Map.of(
       KeySlot.CURRENT, new LongAdder(), KeySlot.PENDING, new LongAdder(), KeySlot.PREVIOUS, new LongAdder()));
 
   private volatile Snapshot snapshot = Snapshot.NOT_STARTED;
   /** The hot path's one volatile field: always {@code snapshot.servable}, written right after it. */
   private volatile Credential servable;
+  /** For get()'s message when it must throw: read without the lock. */
+  private volatile String lastFailureMessage;
+  /** The last failure the backend itself produced (not an open breaker), for messages. */
+  private volatile String lastBackendFailure;
 
   private final ReentrantLock lock = new ReentrantLock();
   // everything below is guarded by lock
-  private boolean started;
   private Cycle inFlight;
+  private Call outstanding;
   private Scheduler.Cancellable refreshTask;
   private Instant nextRefreshAt;
-  private Scheduler.Cancellable expiryTask;
-  private Scheduler.Cancellable warningTask;
-  private Scheduler.Cancellable pruneTask;
-  private Scheduler.Cancellable overdueTask;
+  private Instant pollBase;
   private Instant lastSuccess;
   private CredentialStatus.Failure lastFailure;
   private int consecutiveFailures;
+  private int failedCycles;
+  private Instant degradedSince;
   private Instant lastForcedRefresh;
   private Duration leaseTtl;
   private boolean nearMaxTtl;
-  private String overdueReported;
+  private boolean renewedOnce;
+  private boolean shortTtlWarned;
+  private String overdueReported; // version@due
   private long successfulRefreshes;
   private long failedAttempts;
   private long rotations;
+  /** Leases this process obtained that have not expired (pruned as they do), for revocation on close. */
   private final Map<String, Credential> issuedLeases = new LinkedHashMap<>();
 
-  RefreshingCredential(RotatingCredentialBuilder b, EngineContext shared) {
-    this.name = b.name;
-    this.provider = b.provider;
-    this.policy = b.policy != null ? b.policy : RefreshPolicy.ofDefaults();
-    RetryConfig retry = b.retryConfig != null ? b.retryConfig : RotatingCredentialBuilder.DEFAULT_RETRY_CONFIG;
-    this.maxAttempts = retry.getMaxAttempts();
-    this.backoff = retry.getIntervalBiFunction();
-    this.retryOn = retry.getExceptionPredicate();
-    if (shared != null) {
-      if (b.clock != null || b.scheduler != null || b.ioExecutor != null || b.eventExecutor != null) {
-        throw new IllegalStateException("credential '" + name
-            + "' belongs to a registry: set clock, scheduler and executors on the registry");
+  RefreshingCredential(RotatingCredentialBuilder.Settings s, EngineContext context, boolean ownsContext) {
+    this.name = s.name();
+    this.provider = s.provider();
+    this.origin = CredentialOrigin.of(name, provider);
+    this.policy = s.policy();
+    this.planner = new RefreshPlanner(policy, s.random());
+    this.maxAttempts = s.retry().getMaxAttempts();
+    this.backoff = s.retry().getIntervalBiFunction();
+    this.retryOn = s.retry().getExceptionPredicate();
+    this.context = context;
+    this.ownsContext = ownsContext;
+    this.clock = context.clock;
+    this.scheduler = new GuardedScheduler(context.scheduler, origin.toString());
+    this.breaker = s.circuitBreaker() != null
+        ? s.circuitBreaker()
+        : context.breakerFor(provider.backendId(), s.circuitBreakerConfig());
+    this.events = new EventDispatcher<>(context.events, EventDispatcher.DEFAULT_CAPACITY, origin.toString());
+    this.isRejection = s.rejectionClassifier();
+    this.lazy = s.lazyStart();
+    this.revokeOnClose = s.revokeOnClose();
+    this.keyField = s.keyField();
+    this.timers = new LifecycleTimers(scheduler, new LifecycleTimers.Handler() {
+      @Override
+      public void expiryDue(Credential c) {
+        onExpiryDue(c);
       }
-      this.context = shared;
-      this.ownsContext = false;
-    } else {
-      this.context = new EngineContext(b.clock, b.scheduler, b.ioExecutor, b.eventExecutor);
-      this.ownsContext = true;
-    }
-    if (b.circuitBreaker != null) {
-      this.breaker = b.circuitBreaker;
-    } else {
-      this.breaker = context.breakerFor(provider.backendId(), b.circuitBreakerConfig != null
-          ? b.circuitBreakerConfig : RotatingCredentialBuilder.DEFAULT_CIRCUIT_BREAKER_CONFIG);
-    }
-    this.random = b.random != null ? b.random : RandomGeneratorFactory.of("L64X128MixRandom").create();
-    this.isRejection = b.rejectionClassifier != null ? b.rejectionClassifier : RefreshingCredential::hasRejectionCause;
-    this.lazy = Boolean.TRUE.equals(b.lazyStart);
-    this.revokeOnClose = !Boolean.FALSE.equals(b.revokeOnClose);
-    this.keyField = b.keyField;
-    this.listeners.addAll(b.listeners);
-    breaker.getEventPublisher().onStateTransition(e -> {
-      if (snapshot.phase != Phase.CLOSED) {
-        emit(new CircuitStateChanged(name, context.clock.instant(), provider.backendId(),
-            e.getStateTransition().getFromState(), e.getStateTransition().getToState()));
+
+      @Override
+      public void expiring(Credential c) {
+        onExpiring(c);
+      }
+
+      @Override
+      public void prune() {
+        onPrune();
+      }
+
+      @Override
+      public void overdueCheck(Credential c) {
+        onOverdueCheck(c);
       }
     });
+    s.listeners().forEach(this::addListener);
+    BreakerFanOut.join(breaker, breakerMember);
   }
 
   // ---- hot path ---------------------------------------------------------------------------
@@ -196,34 +255,18 @@ final class RefreshingCredential extends RotatingCredential {
     servable = s.servable;
   }
 
+  /** Lock-free: get() calls it when DOWN. */
   private CredentialException unavailable(Snapshot s) {
+    String last = lastFailureMessage;
+    String suffix = last == null ? "" : " (last failure: " + last + ")";
     return switch (s.phase) {
-      case EXPIRED -> new CredentialExpiredException(name, provider.backend(), provider.path(),
-          "credential version " + s.ring.current().version() + " expired at "
-              + s.ring.current().expiresAt().map(Instant::toString).orElse("?")
-              + " and no replacement could be fetched" + lastFailureSuffix());
-      case CLOSED -> new CredentialUnavailableException(name, provider.backend(), provider.path(), "closed", null);
-      default -> new CredentialUnavailableException(name, provider.backend(), provider.path(),
-          started() ? "no credential fetched yet" + lastFailureSuffix() : "not started: call start() first", null);
+      case EXPIRED -> origin.expired("credential version " + s.ring.current().version() + " expired at "
+          + s.ring.current().expiresAt().map(Instant::toString).orElse("?")
+          + " and no replacement could be fetched" + suffix);
+      case CLOSED -> origin.unavailable("closed");
+      case STARTING -> origin.unavailable("no credential fetched yet" + suffix);
+      default -> origin.unavailable("not started: call start() first");
     };
-  }
-
-  private boolean started() {
-    lock.lock();
-    try {
-      return started;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private String lastFailureSuffix() {
-    lock.lock();
-    try {
-      return lastFailure == null ? "" : " (last failure: " + lastFailure.message() + ")";
-    } finally {
-      lock.unlock();
-    }
   }
 
   @Override
@@ -233,11 +276,11 @@ final class RefreshingCredential extends RotatingCredential {
 
   @Override
   public KeyRing keyRing() {
-    KeyRing ring = snapshot.ring;
-    if (ring == null) {
-      throw unavailable(snapshot);
+    Snapshot s = snapshot;
+    if (s.ring == null || s.phase == Phase.CLOSED) {
+      throw unavailable(s);
     }
-    return ring;
+    return s.ring;
   }
 
   // ---- start --------------------------------------------------------------------------------
@@ -257,17 +300,22 @@ final class RefreshingCredential extends RotatingCredential {
       if (e.getCause() instanceof CredentialException ce) {
         throw ce;
       }
-      throw new CredentialStartupException(name, provider.backend(), provider.path(), "start failed", e.getCause());
+      throw origin.startupFailure("start failed", e.getCause());
     } catch (TimeoutException e) {
-      CredentialStartupException failure = new CredentialStartupException(name, provider.backend(), provider.path(),
-          "no credential within the start-up timeout of " + policy.startupTimeout() + lastFailureSuffix(), e);
+      CredentialStartupException failure = origin.startupFailure("no credential within the start-up timeout of "
+          + DurationFormat.of(policy.startupTimeout()) + lastFailureSuffix(), e);
       close();
       throw failure;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       close();
-      throw new CredentialStartupException(name, provider.backend(), provider.path(), "interrupted while starting", e);
+      throw origin.startupFailure("interrupted while starting", e);
     }
+  }
+
+  private String lastFailureSuffix() {
+    String last = lastFailureMessage;
+    return last == null ? "" : " (last failure: " + last + ")";
   }
 
   @Override
@@ -278,30 +326,30 @@ final class RefreshingCredential extends RotatingCredential {
       if (snapshot.phase == Phase.CLOSED) {
         throw new IllegalStateException("credential '" + name + "' is closed");
       }
-      if (started) {
+      if (snapshot.phase != Phase.NOT_STARTED) {
         throw new IllegalStateException("credential '" + name + "' was already started");
       }
-      started = true;
-      cycle = new Cycle(FetchReason.STARTUP, Action.FETCH);
+      publish(new Snapshot(null, null, Phase.STARTING));
+      cycle = new Cycle(FetchReason.STARTUP, Action.FETCH, !lazy);
       inFlight = cycle;
+      if (!lazy) {
+        cycle.deadline = scheduler.schedule(() -> failStartup(cycle), policy.startupTimeout());
+      }
     } finally {
       lock.unlock();
     }
     CompletableFuture<RotatingCredential> ready = new CompletableFuture<>();
-    if (!lazy) {
-      Scheduler.Cancellable deadline = context.scheduler.schedule(() -> failStartup(cycle,
-          new TimeoutException("no credential within the start-up timeout of " + policy.startupTimeout()
-              + lastFailureSuffix())),
-          policy.startupTimeout());
-      cycle.result.whenComplete((c, e) -> deadline.cancel());
-    }
     cycle.result.whenComplete((c, e) -> {
+      if (cycle.deadline != null) {
+        cycle.deadline.cancel();
+      }
       if (e == null) {
         ready.complete(this);
       } else {
         Throwable cause = unwrap(e);
-        ready.completeExceptionally(new CredentialStartupException(name, provider.backend(), provider.path(),
-            "could not fetch the first credential: " + reasonOf(cause), cause));
+        ready.completeExceptionally(cause instanceof CredentialStartupException
+            ? cause
+            : origin.startupFailure("could not fetch the first credential: " + CredentialOrigin.reasonOf(cause), cause));
       }
     });
     if (lazy) {
@@ -311,7 +359,7 @@ final class RefreshingCredential extends RotatingCredential {
     return ready;
   }
 
-  private void failStartup(Cycle cycle, Throwable why) {
+  private void failStartup(Cycle cycle) {
     lock.lock();
     try {
       if (inFlight != cycle || cycle.result.isDone()) {
@@ -321,7 +369,8 @@ final class RefreshingCredential extends RotatingCredential {
     } finally {
       lock.unlock();
     }
-    cycle.result.completeExceptionally(why);
+    cycle.result.completeExceptionally(origin.startupFailure("no credential within the start-up timeout of "
+        + DurationFormat.of(policy.startupTimeout()) + lastFailureSuffix(), null));
     close();
   }
 
@@ -334,7 +383,7 @@ final class RefreshingCredential extends RotatingCredential {
 
   @Override
   public CompletableFuture<Credential> reportRejected(Credential rejected) {
-    return onDemand(FetchReason.REJECTED, rejected);
+    return onDemand(FetchReason.REJECTED, java.util.Objects.requireNonNull(rejected, "rejected"));
   }
 
   private CompletableFuture<Credential> onDemand(FetchReason reason, Credential rejected) {
@@ -343,37 +392,48 @@ final class RefreshingCredential extends RotatingCredential {
     lock.lock();
     try {
       Snapshot s = snapshot;
-      if (!started || s.phase == Phase.CLOSED) {
+      if (s.phase == Phase.NOT_STARTED || s.phase == Phase.CLOSED) {
         return CompletableFuture.failedFuture(unavailable(s));
       }
-      Instant now = context.clock.instant();
+      Instant now = clock.instant();
       Credential current = s.servable;
       if (rejected != null && current != null && !current.version().equals(rejected.version())) {
         return CompletableFuture.completedFuture(current); // already replaced
       }
-      boolean forceAllowed = rejected == null || current == null || lastForcedRefresh == null
+      boolean forceAllowed = current == null || lastForcedRefresh == null
           || Duration.between(lastForcedRefresh, now).compareTo(policy.rejectionRateLimit()) >= 0;
       if (inFlight != null) {
         cycle = inFlight;
         if (cycle.waitingForRetry && forceAllowed) {
           // the cycle is only waiting out a backoff: an explicit refresh runs its next attempt now
-          cancel(refreshTask);
           runAfter = cycle.attempts;
         }
-      } else {
-        if (!forceAllowed) {
-          log.debug("credential '{}': rejection of version {} ignored, last forced refresh at {}",
-              name, rejected.version(), lastForcedRefresh);
-          return CompletableFuture.completedFuture(current);
-        }
-        cycle = new Cycle(reason, Action.FETCH);
+      } else if (forceAllowed) {
+        cycle = new Cycle(reason, Action.FETCH, false);
         inFlight = cycle;
-        cancel(refreshTask);
         runAfter = 0;
+      } else if (rejected != null) {
+        log.debug("{}: rejection of version {} ignored, last forced refresh at {}", origin, rejected.version(),
+            lastForcedRefresh);
+        return CompletableFuture.completedFuture(current);
+      } else {
+        // rate-limited: one deferred cycle at the end of the window, joined by every caller until then
+        Cycle deferred = new Cycle(reason, Action.FETCH, false);
+        cycle = deferred;
+        inFlight = deferred;
+        deferred.waitingForRetry = true;
+        Instant at = lastForcedRefresh.plus(policy.rejectionRateLimit());
+        cancel(refreshTask);
+        nextRefreshAt = at;
+        refreshTask = scheduler.schedule(() -> runForced(deferred), Duration.between(now, at));
       }
-      if (rejected != null && runAfter >= 0) {
+      if (runAfter >= 0) {
+        cancel(refreshTask);
+        refreshTask = null;
         lastForcedRefresh = now;
-        log.info("credential '{}': version {} was rejected downstream, refreshing", name, rejected.version());
+        if (rejected != null) {
+          log.info("{}: version {} was rejected downstream, refreshing", origin, rejected.version());
+        }
       }
     } finally {
       lock.unlock();
@@ -384,14 +444,27 @@ final class RefreshingCredential extends RotatingCredential {
     return cycle.result.copy();
   }
 
+  private void runForced(Cycle cycle) {
+    lock.lock();
+    try {
+      if (inFlight != cycle || cycle.attempts != 0) {
+        return;
+      }
+      lastForcedRefresh = clock.instant();
+    } finally {
+      lock.unlock();
+    }
+    runAttempt(cycle, 0);
+  }
+
   private void onScheduledRefresh(Action action) {
     Cycle cycle;
     lock.lock();
     try {
       if (snapshot.phase == Phase.CLOSED || inFlight != null) {
-        return; // the cycle in flight schedules the next one when it ends
+        return; // the cycle in flight plans the next one when it ends
       }
-      cycle = new Cycle(FetchReason.SCHEDULED, action);
+      cycle = new Cycle(FetchReason.SCHEDULED, action, false);
       inFlight = cycle;
     } finally {
       lock.unlock();
@@ -399,204 +472,318 @@ final class RefreshingCredential extends RotatingCredential {
     runAttempt(cycle, 0);
   }
 
-  // ---- attempts -----------------------------------------------------------------------------
+  // ---- attempts and calls -------------------------------------------------------------------
 
   /** Runs the next attempt of {@code cycle}, unless another one ran since {@code attemptsSoFar} was read. */
   private void runAttempt(Cycle cycle, int attemptsSoFar) {
-    final Action action;
-    final int attempt;
-    final FetchContext ctx;
-    final Credential current;
+    Call call;
     lock.lock();
     try {
       if (inFlight != cycle || snapshot.phase == Phase.CLOSED || cycle.attempts != attemptsSoFar) {
         return;
       }
       cycle.waitingForRetry = false;
-      attempt = ++cycle.attempts;
-      KeyRing ring = snapshot.ring;
-      current = ring == null ? null : ring.current();
-      action = cycle.action == Action.RENEW && current != null && current.renewable() ? Action.RENEW : Action.FETCH;
-      cycle.action = action;
-      ctx = new FetchContext(name, cycle.reason, Optional.ofNullable(ring));
+      cancel(refreshTask);
       refreshTask = null;
       nextRefreshAt = null;
+      if (outstanding != null) {
+        // one provider call at a time: this attempt starts when the abandoned call returns
+        cycle.waitingForCall = true;
+        log.debug("{}: next attempt waits for the previous call, which has not returned yet", origin);
+        return;
+      }
+      cycle.waitingForCall = false;
+      int attempt = ++cycle.attempts;
+      KeyRing ring = snapshot.ring;
+      Credential current = ring == null ? null : ring.current();
+      Instant now = clock.instant();
+      Action action = cycle.action == Action.RENEW && current != null && current.renewable()
+          && !current.isExpiredAt(now) ? Action.RENEW : Action.FETCH;
+      cycle.action = action;
+      call = new Call(cycle, attempt, action, current, new FetchContext(name, cycle.reason, Optional.ofNullable(ring)),
+          planner.attemptTimeout(leaseTtl));
+      outstanding = call;
     } finally {
       lock.unlock();
     }
-    if (!breaker.tryAcquirePermission()) {
-      onAttemptFailed(cycle, attempt, new TransientBackendException(name, provider.backend(), provider.path(),
-          "circuit breaker for " + provider.backendId() + " is open; backend not called",
+    // a blocking start has nothing to serve yet: an open breaker (opened by other credentials of the
+    // backend) does not hold its attempts back; they are paced by the retry backoff and still counted
+    if (!cycle.startup && !breaker.tryAcquirePermission()) {
+      lock.lock();
+      try {
+        call.answered = true;
+        if (outstanding == call) {
+          outstanding = null;
+        }
+      } finally {
+        lock.unlock();
+      }
+      String cause = lastBackendFailure;
+      onAttemptFailed(cycle, call.attempt, origin.transientFailure("circuit breaker '" + breaker.getName()
+          + "' is open; backend not called" + (cause == null ? "" : " (last backend failure: " + cause + ")"),
           CallNotPermittedException.createCallNotPermittedException(breaker)), true);
       return;
     }
-    long startNanos = System.nanoTime();
-    AtomicBoolean settled = new AtomicBoolean();
-    Scheduler.Cancellable timeout = context.scheduler.schedule(() -> {
-      if (settled.compareAndSet(false, true)) {
-        TransientBackendException e = new TransientBackendException(name, provider.backend(), provider.path(),
-            (action == Action.RENEW ? "renewal" : "fetch") + " got no answer within " + policy.attemptTimeout(),
-            new TimeoutException());
-        breaker.onError(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS, e);
-        onAttemptFailed(cycle, attempt, e, false);
-      }
-    }, policy.attemptTimeout());
-    Runnable call = () -> {
-      Object result = null;
-      Throwable error = null;
-      try {
-        result = action == Action.RENEW ? provider.renew(current, ctx) : provider.fetch(ctx);
-        if (result == null) {
-          error = new PermanentBackendException(name, provider.backend(), provider.path(),
-              "provider returned nothing from " + action.name().toLowerCase(), null);
-        }
-      } catch (RuntimeException | LinkageError e) {
-        error = e;
-      }
-      if (!settled.compareAndSet(false, true)) {
-        log.debug("credential '{}': {} answered after its timeout; answer ignored", name, action);
-        return;
-      }
-      timeout.cancel();
-      long elapsed = System.nanoTime() - startNanos;
-      if (error == null) {
-        breaker.onSuccess(elapsed, TimeUnit.NANOSECONDS);
-        onAttemptSucceeded(cycle, attempt, action, result);
-      } else {
-        breaker.onError(elapsed, TimeUnit.NANOSECONDS, error);
-        onAttemptFailed(cycle, attempt, error, false);
-      }
-    };
-    try {
-      context.io.execute(call);
-    } catch (RejectedExecutionException e) {
-      if (settled.compareAndSet(false, true)) {
-        timeout.cancel();
-        breaker.releasePermission();
-        onAttemptFailed(cycle, attempt, new TransientBackendException(name, provider.backend(), provider.path(),
-            "I/O executor rejected the call", e), false);
-      }
-    }
-  }
-
-  private void onAttemptSucceeded(Cycle cycle, int attempt, Action action, Object result) {
-    Credential fresh = action == Action.RENEW ? (Credential) result : ((FetchResult) result).current();
-    if (fresh.isExpiredAt(context.clock.instant())) {
-      onAttemptFailed(cycle, attempt, new PermanentBackendException(name, provider.backend(), provider.path(),
-          "backend returned version " + fresh.version() + " already expired at " + fresh.expiresAt().orElseThrow(),
-          null), false);
-      return;
-    }
-    List<CredentialEvent> events = new ArrayList<>();
-    Credential served;
+    call.startNanos = System.nanoTime();
     lock.lock();
     try {
-      if (inFlight != cycle || snapshot.phase == Phase.CLOSED) {
-        return;
+      if (!call.answered) {
+        call.timeoutTask = scheduler.schedule(() -> onTimeout(call), call.timeout);
       }
-      Instant time = context.clock.instant();
-      if (action == Action.RENEW) {
-        applyRenewal(fresh, time, events);
-      } else {
-        applyFetch((FetchResult) result, time, events);
-      }
-      inFlight = null;
-      lastSuccess = time;
-      consecutiveFailures = 0;
-      successfulRefreshes++;
-      served = snapshot.servable;
-      planNext(time);
-      scheduleLifecycle(time);
     } finally {
       lock.unlock();
     }
-    cycle.result.complete(served);
-    events.forEach(this::emit);
+    try {
+      context.io.execute(() -> runCall(call));
+    } catch (RejectedExecutionException e) {
+      lock.lock();
+      try {
+        call.answered = true;
+        if (outstanding == call) {
+          outstanding = null;
+        }
+        cancel(call.timeoutTask);
+      } finally {
+        lock.unlock();
+      }
+      if (!cycle.startup) {
+        breaker.releasePermission();
+      }
+      onAttemptFailed(cycle, call.attempt, origin.transientFailure("I/O executor rejected the call", e), false);
+    }
   }
 
-  private void applyFetch(FetchResult r, Instant now, List<CredentialEvent> events) {
+  /** On the I/O executor: the provider call itself, then its outcome. */
+  private void runCall(Call call) {
+    lock.lock();
+    try {
+      if (call.answered) {
+        return;
+      }
+      if (snapshot.phase == Phase.CLOSED) {
+        call.answered = true; // closed before the call started: nothing to ask for
+        if (outstanding == call) {
+          outstanding = null;
+        }
+        cancel(call.timeoutTask);
+      } else {
+        call.thread = Thread.currentThread();
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (call.thread == null) {
+      if (!call.cycle.startup) {
+        breaker.releasePermission();
+      }
+      return;
+    }
+    Object result = null;
+    Throwable error = null;
+    try {
+      result = call.action == Action.RENEW ? provider.renew(call.renewing, call.context) : provider.fetch(call.context);
+      if (result == null) {
+        error = origin.permanentFailure("provider returned nothing from " + call.action.name().toLowerCase(), null);
+      }
+    } catch (RuntimeException | LinkageError e) {
+      error = e;
+    }
+    boolean late;
+    Cycle waiting = null;
+    lock.lock();
+    try {
+      call.thread = null;
+      call.answered = true;
+      if (outstanding == call) {
+        outstanding = null;
+      }
+      late = call.timedOut;
+      cancel(call.timeoutTask);
+      if (inFlight != null && inFlight.waitingForCall) {
+        waiting = inFlight;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (call.interrupted) {
+      Thread.interrupted(); // the interrupt was ours, for the abandoned call: do not leak it to the thread
+    }
+    long elapsed = System.nanoTime() - call.startNanos;
+    if (!late) {
+      if (error == null) {
+        breaker.onSuccess(elapsed, TimeUnit.NANOSECONDS);
+      } else {
+        breaker.onError(elapsed, TimeUnit.NANOSECONDS, error);
+      }
+    }
+    if (error == null) {
+      accept(call, result, late);
+    } else if (!late) {
+      onAttemptFailed(call.cycle, call.attempt, error, false);
+    } else {
+      log.debug("{}: abandoned {} returned a failure after {}: {}", origin, call.action.name().toLowerCase(),
+          DurationFormat.of(Duration.ofNanos(elapsed)), CredentialOrigin.reasonOf(error));
+    }
+    if (waiting != null) {
+      runAttempt(waiting, waiting.attempts);
+    }
+  }
+
+  private void onTimeout(Call call) {
+    lock.lock();
+    try {
+      if (call.answered || call.timedOut) {
+        return;
+      }
+      call.timedOut = true;
+      if (call.thread != null) {
+        call.interrupted = true;
+        call.thread.interrupt();
+      }
+    } finally {
+      lock.unlock();
+    }
+    TransientBackendException e = origin.transientFailure((call.action == Action.RENEW ? "renewal" : "fetch")
+        + " got no answer within " + DurationFormat.of(call.timeout)
+        + "; the call is abandoned, and the next one waits until it returns", new TimeoutException());
+    breaker.onError(System.nanoTime() - call.startNanos, TimeUnit.NANOSECONDS, e);
+    onAttemptFailed(call.cycle, call.attempt, e, false);
+  }
+
+  /** A provider answer, on time or late: serve it, or revoke what it issued if the credential closed. */
+  private void accept(Call call, Object result, boolean late) {
+    Credential fresh = call.action == Action.RENEW ? (Credential) result : ((FetchResult) result).current();
+    List<CredentialEvent> out = new ArrayList<>();
+    List<Credential> toRevoke = new ArrayList<>();
+    Cycle completed = null;
+    Credential served = null;
+    boolean expiredOnArrival = false;
+    lock.lock();
+    try {
+      Instant now = clock.instant();
+      Snapshot s = snapshot;
+      if (s.phase == Phase.CLOSED) {
+        if (revokeOnClose && fresh.leaseId().isPresent() && !fresh.isExpiredAt(now)) {
+          toRevoke.add(fresh);
+        }
+      } else if (fresh.isExpiredAt(now)) {
+        expiredOnArrival = true;
+      } else if (call.action == Action.RENEW) {
+        Credential current = s.ring == null ? null : s.ring.current();
+        if (current != null && current.leaseId().equals(fresh.leaseId())) {
+          applyRenewal(fresh, now, out);
+          if (inFlight != null && (inFlight == call.cycle || inFlight.action == Action.RENEW)) {
+            completed = inFlight;
+          }
+          served = recordSuccess(now, completed);
+        } else {
+          // a late renewal of a lease that was replaced meanwhile: keep its new end for revocation
+          fresh.leaseId().filter(issuedLeases::containsKey).ifPresent(id -> issuedLeases.put(id, fresh));
+        }
+      } else {
+        applyFetch((FetchResult) result, now, out);
+        completed = inFlight;
+        served = recordSuccess(now, completed);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (!toRevoke.isEmpty()) {
+      log.info("{}: a {} answered after close; revoking what it issued", origin, call.action.name().toLowerCase());
+      revokeNow(toRevoke);
+    }
+    if (expiredOnArrival) {
+      if (!late) {
+        onAttemptFailed(call.cycle, call.attempt, origin.permanentFailure("backend returned version "
+            + fresh.version() + " already expired at " + fresh.expiresAt().orElseThrow(), null), false);
+      }
+      return;
+    }
+    if (late && served != null) {
+      log.debug("{}: a {} that had timed out answered late; its answer is used", origin, call.action.name().toLowerCase());
+    }
+    if (completed != null) {
+      completed.result.complete(served);
+    }
+    out.forEach(events::dispatch);
+  }
+
+  /** Under lock, after a fetch or renewal was applied: bookkeeping, logs, and the next plan. */
+  private Credential recordSuccess(Instant now, Cycle completed) {
+    if (completed != null && inFlight == completed) {
+      inFlight = null;
+    }
+    if (consecutiveFailures > 0 && degradedSince != null) {
+      log.info("{}: refresh works again after {} and {} failed attempt(s); serving version {}", origin,
+          DurationFormat.of(Duration.between(degradedSince, now)), consecutiveFailures, snapshot.servable.version());
+    }
+    consecutiveFailures = 0;
+    failedCycles = 0;
+    degradedSince = null;
+    lastSuccess = now;
+    successfulRefreshes++;
+    issuedLeases.values().removeIf(c -> c.isExpiredAt(now));
+    if (inFlight == null) {
+      planNext(now);
+    } else {
+      nextRefreshAt = inFlight.waitingForRetry ? nextRefreshAt : null;
+    }
+    timers.follow(snapshot.servable, snapshot.ring, now, leaseTtl, policy.expiryWarning());
+    return snapshot.servable;
+  }
+
+  private void applyFetch(FetchResult r, Instant now, List<CredentialEvent> out) {
     Snapshot s = snapshot;
     Credential old = s.ring == null ? null : s.ring.current();
     Credential fresh = r.current();
-    boolean rotated = old != null && !old.version().equals(fresh.version());
-    String pendingVersion = r.pending().map(Credential::version).orElse(null);
-
-    List<KeyRing.Entry> previous = new ArrayList<>();
-    Set<String> seen = new HashSet<>();
-    seen.add(fresh.version());
-    if (pendingVersion != null) {
-      seen.add(pendingVersion);
-    }
-    Duration grace = policy.gracePeriod();
-    if (rotated && !grace.isZero() && !old.isExpiredAt(now)) {
-      previous.add(new KeyRing.Entry(old, KeySlot.PREVIOUS, earliest(now.plus(grace), old.expiresAt().orElse(null))));
-      seen.add(old.version());
-    }
-    if (s.ring != null) {
-      for (KeyRing.Entry e : s.ring.entries()) {
-        if (e.slot() == KeySlot.PREVIOUS && e.isValidAt(now) && seen.add(e.credential().version())) {
-          previous.add(e);
-        }
-      }
-    }
-    Instant graceBase = fresh.issuedAt().isAfter(now) ? now : fresh.issuedAt();
-    for (Credential p : r.previous()) {
-      if (!grace.isZero() && seen.add(p.version())) {
-        KeyRing.Entry e = new KeyRing.Entry(p, KeySlot.PREVIOUS, earliest(graceBase.plus(grace), p.expiresAt().orElse(null)));
-        if (e.isValidAt(now)) {
-          previous.add(e);
-        }
-      }
-    }
-    previous.sort(Comparator.comparing((KeyRing.Entry e) -> e.credential().issuedAt()).reversed());
-
-    List<KeyRing.Entry> entries = new ArrayList<>();
-    entries.add(new KeyRing.Entry(fresh, KeySlot.CURRENT, fresh.expiresAt().orElse(null)));
-    r.pending().filter(p -> !p.version().equals(fresh.version()))
-        .ifPresent(p -> entries.add(new KeyRing.Entry(p, KeySlot.PENDING, p.expiresAt().orElse(null))));
-    entries.addAll(previous);
-    KeyRing ring = KeyRing.of(entries);
-
-    if (old == null || rotated || s.phase == Phase.EXPIRED) {
+    KeyRingTransitions.AfterFetch t = KeyRingTransitions.afterFetch(s.ring, r, now, policy.gracePeriod());
+    if (old == null || t.rotated() || s.phase == Phase.EXPIRED || !old.leaseId().equals(fresh.leaseId())) {
       leaseTtl = fresh.expiresAt().map(end -> Duration.between(now, end)).orElse(null);
       nearMaxTtl = false;
+      renewedOnce = false;
+      if (!shortTtlWarned && planner.tooShortForPolicy(leaseTtl)) {
+        shortTtlWarned = true;
+        log.warn("{}: lease TTL {} is short for attemptTimeout {}; each attempt gets {} so that retries fit", origin,
+            DurationFormat.of(leaseTtl), DurationFormat.of(policy.attemptTimeout()),
+            DurationFormat.of(planner.attemptTimeout(leaseTtl)));
+      }
     }
     fresh.leaseId().ifPresent(id -> issuedLeases.put(id, fresh));
-    publish(new Snapshot(fresh, ring, Phase.ACTIVE));
+    publish(new Snapshot(fresh, t.ring(), Phase.ACTIVE));
+    forgetMatchesOutside(t.ring());
 
-    if (old == null) {
-      log.info("credential '{}': fetched version {} from {} {}", name, fresh.version(), provider.backend(), provider.path());
-      events.add(new CredentialCreated(name, now, fresh.version()));
-    } else if (rotated) {
+    if (t.first()) {
+      log.info("{}: fetched version {}", origin, fresh.version());
+      out.add(new CredentialCreated(name, now, fresh.version()));
+    } else if (t.rotated()) {
       rotations++;
-      log.info("credential '{}': rotated from version {} to {}", name, old.version(), fresh.version());
-      events.add(new CredentialRotated(name, now, old.version(), fresh.version()));
+      log.info("{}: rotated from version {} to {}", origin, old.version(), fresh.version());
+      out.add(new CredentialRotated(name, now, old.version(), fresh.version()));
+    } else if (t.contentChanged()) {
+      rotations++;
+      log.warn("{}: version {} changed its content without a new version id; serving the new content as a rotation",
+          origin, fresh.version());
+      out.add(new CredentialRotated(name, now, old.version(), fresh.version()));
     }
-    checkOverdue(fresh, now, events);
+    checkOverdue(fresh, now, out);
   }
 
-  private void applyRenewal(Credential renewed, Instant now, List<CredentialEvent> events) {
+  private void applyRenewal(Credential renewed, Instant now, List<CredentialEvent> out) {
     Snapshot s = snapshot;
-    List<KeyRing.Entry> entries = new ArrayList<>();
-    for (KeyRing.Entry e : s.ring.entries()) {
-      entries.add(e.slot() == KeySlot.CURRENT
-          ? new KeyRing.Entry(renewed, KeySlot.CURRENT, renewed.expiresAt().orElse(null))
-          : e);
-    }
-    publish(new Snapshot(renewed, KeyRing.of(entries), Phase.ACTIVE));
+    publish(new Snapshot(renewed, KeyRingTransitions.afterRenewal(s.ring, renewed), Phase.ACTIVE));
     renewed.leaseId().ifPresent(id -> issuedLeases.put(id, renewed));
+    renewedOnce = true;
     Duration remaining = renewed.remainingAt(now).orElse(null);
-    if (remaining != null && leaseTtl != null
-        && remaining.toMillis() < leaseTtl.toMillis() * NEAR_MAX_TTL_SHARE) {
+    if (remaining != null && leaseTtl != null && remaining.toMillis() < leaseTtl.toMillis() * NEAR_MAX_TTL_SHARE) {
       nearMaxTtl = true;
-      log.info("credential '{}': lease {} renewed for only {} (max TTL near); it will be replaced",
-          name, renewed.version(), remaining);
+      log.info("{}: lease {} renewed for only {} (max TTL near); it will be replaced", origin, renewed.version(),
+          DurationFormat.of(remaining));
     }
-    events.add(new CredentialRenewed(name, now, renewed.version(), renewed.expiresAt().orElse(null)));
+    out.add(new CredentialRenewed(name, now, renewed.version(), renewed.expiresAt().orElse(null)));
   }
 
   private void onAttemptFailed(Cycle cycle, int attempt, Throwable error, boolean circuitOpen) {
-    List<CredentialEvent> events = new ArrayList<>();
+    List<CredentialEvent> out = new ArrayList<>();
     boolean gaveUp;
     boolean failStartup = false;
     lock.lock();
@@ -604,28 +791,34 @@ final class RefreshingCredential extends RotatingCredential {
       if (inFlight != cycle || snapshot.phase == Phase.CLOSED) {
         return;
       }
-      Instant now = context.clock.instant();
+      Instant now = clock.instant();
       FailureKind kind = BackendException.classify(error);
-      String message = reasonOf(error);
+      String message = origin.describe(error);
       consecutiveFailures++;
       failedAttempts++;
       lastFailure = new CredentialStatus.Failure(now, kind, message);
+      lastFailureMessage = message;
+      if (!circuitOpen) {
+        lastBackendFailure = CredentialOrigin.reasonOf(error);
+      }
+      boolean firstFailure = degradedSince == null;
+      if (firstFailure) {
+        degradedSince = now;
+      }
       boolean renewFailed = cycle.action == Action.RENEW;
       cycle.action = Action.FETCH; // a failed renewal is followed by a new credential
+      Credential current = snapshot.servable;
+      Instant expiry = current == null ? null : current.expiresAt().orElse(null);
+      Duration attemptTimeout = planner.attemptTimeout(leaseTtl);
 
       Duration delay = null;
-      if (attempt < maxAttempts && !circuitOpen && (renewFailed || retryOn.test(error))) {
-        delay = renewFailed && kind == FailureKind.PERMANENT
-            ? Duration.ZERO
-            : Duration.ofMillis(backoff.apply(attempt, Either.left(error)));
-        Instant expiry = Optional.ofNullable(snapshot.servable).flatMap(Credential::expiresAt).orElse(null);
-        if (expiry != null) {
-          // the last retry must be able to finish before the credential it would replace expires
-          Instant latestStart = expiry.minus(policy.attemptTimeout());
-          if (now.plus(delay).isAfter(latestStart)) {
-            delay = latestStart.isAfter(now) ? Duration.between(now, latestStart) : null;
-          }
-        }
+      if (renewFailed && kind == FailureKind.PERMANENT) {
+        delay = Duration.ZERO; // the lease is gone: fetch a new one at once, whatever the retry limit
+      } else if (cycle.startup && kind == FailureKind.TRANSIENT) {
+        delay = proposedBackoff(attempt, error); // a blocking start retries until its deadline
+      } else if (attempt < maxAttempts && !circuitOpen && (renewFailed || retryOn.test(error))) {
+        delay = planner.retryDelay(proposedBackoff(attempt, error), now, expiry, attemptTimeout, maxAttempts - attempt)
+            .orElse(null);
       }
       Instant next;
       if (delay != null) {
@@ -633,33 +826,49 @@ final class RefreshingCredential extends RotatingCredential {
         next = now.plus(delay);
         nextRefreshAt = next;
         cycle.waitingForRetry = true;
-        refreshTask = context.scheduler.schedule(() -> runAttempt(cycle, attempt), delay);
+        cancel(refreshTask);
+        refreshTask = scheduler.schedule(() -> runAttempt(cycle, attempt), delay);
       } else {
         gaveUp = true;
         inFlight = null;
-        if (cycle.reason == FetchReason.STARTUP && !lazy) {
+        failedCycles++;
+        if (cycle.startup) {
           failStartup = true;
           next = null;
         } else {
-          Duration recovery = jitter(min(policy.recoveryInterval(), policy.refreshInterval()));
-          next = now.plus(recovery);
-          scheduleRefresh(recovery, Action.FETCH, now);
+          boolean expired = current == null;
+          // a permanent failure (403, 404) will not fix itself soon: back off by the whole cap at once
+          int cycles = kind == FailureKind.PERMANENT && !circuitOpen ? Integer.MAX_VALUE : failedCycles;
+          Duration wait = planner.cycleBackoff(cycles, now, expiry, attemptTimeout, expired);
+          next = now.plus(wait);
+          schedule(next, Action.FETCH, now);
         }
       }
-      log.warn("credential '{}': {} attempt {} failed ({}): {}{}", name, renewFailed ? "renewal" : "fetch", attempt,
-          kind.name().toLowerCase(), message,
-          next == null ? "; giving up" : (gaveUp ? "; next refresh at " : "; retry at ") + next);
-      events.add(new RefreshFailed(name, now, attempt, kind, next, message, error));
+      String what = renewFailed ? "renewal" : "fetch";
+      if (firstFailure && current != null) {
+        log.warn("{}: {} failed, credential DEGRADED: serving version {}{} while retrying ({}); next attempt at {}",
+            origin, what, current.version(),
+            expiry == null ? "" : " until it expires at " + expiry, CredentialOrigin.reasonOf(error), next);
+      } else {
+        log.debug("{}: {} attempt {} failed ({}): {}; {}", origin, what, attempt, kind.name().toLowerCase(),
+            CredentialOrigin.reasonOf(error), next == null ? "giving up" : "next attempt at " + next);
+      }
+      out.add(new RefreshFailed(name, now, attempt, kind, next, message, error));
     } finally {
       lock.unlock();
     }
-    events.forEach(this::emit);
+    out.forEach(events::dispatch);
     if (gaveUp) {
       cycle.result.completeExceptionally(error);
     }
     if (failStartup) {
       close();
     }
+  }
+
+  private Duration proposedBackoff(int attempt, Throwable error) {
+    long millis = backoff.apply(Math.min(attempt, MAX_BACKOFF_ATTEMPT), Either.left(error));
+    return Duration.ofMillis(Math.max(0, millis));
   }
 
   // ---- scheduling ---------------------------------------------------------------------------
@@ -669,92 +878,55 @@ final class RefreshingCredential extends RotatingCredential {
     Credential c = snapshot.servable;
     Optional<Instant> end = c.expiresAt();
     if (end.isEmpty()) {
-      scheduleRefresh(jitter(policy.refreshInterval()), Action.FETCH, now);
+      pollBase = pollBase == null
+          ? planner.firstPollBase(now)
+          : planner.nextPollBase(pollBase, now.plus(policy.refreshInterval().dividedBy(2)));
+      schedule(planner.pollAt(pollBase, now), Action.FETCH, now);
       return;
     }
-    Duration remaining = Duration.between(now, end.get());
     if (c.renewable() && !nearMaxTtl) {
-      // jitter never pushes a renewal into the last 5% of the lease
-      scheduleRefresh(min(jitter(scale(remaining, policy.refreshRatio())), scale(remaining, 0.95)), Action.RENEW, now);
+      schedule(planner.renewal(now, end.get(), !renewedOnce), Action.RENEW, now);
       return;
     }
-    // replacement: the new credential must overlap the old one by minOverlap, capped by what is left
-    Duration overlap = policy.minOverlapFor(leaseTtl != null ? leaseTtl : remaining);
-    Duration latest = remaining.minus(overlap);
-    Duration delay = latest.isNegative() ? Duration.ZERO
-        : min(jitter(min(scale(remaining, policy.refreshRatio()), latest)), latest);
-    Action action = Action.FETCH;
-    scheduleRefresh(delay, action, now);
+    Duration ttl = leaseTtl != null ? leaseTtl : Duration.between(now, end.get());
+    schedule(planner.replacement(now, end.get(), ttl), Action.FETCH, now);
   }
 
-  private void scheduleRefresh(Duration delay, Action action, Instant now) {
+  private void schedule(Instant at, Action action, Instant now) {
     cancel(refreshTask);
-    nextRefreshAt = now.plus(delay);
-    refreshTask = context.scheduler.schedule(() -> onScheduledRefresh(action), delay);
+    nextRefreshAt = at;
+    Duration delay = at.isAfter(now) ? Duration.between(now, at) : Duration.ZERO;
+    refreshTask = scheduler.schedule(() -> onScheduledRefresh(action), delay);
   }
 
-  /** Under lock: expiry, expiry warning, grace-window pruning and overdue checks for the new snapshot. */
-  private void scheduleLifecycle(Instant now) {
-    Credential c = snapshot.servable;
-    cancel(expiryTask);
-    cancel(warningTask);
-    expiryTask = null;
-    warningTask = null;
-    c.expiresAt().ifPresent(end -> {
-      expiryTask = context.scheduler.schedule(() -> onExpiry(c), Duration.between(now, end));
-      Duration ttl = leaseTtl != null ? leaseTtl : Duration.between(now, end);
-      Duration threshold = min(policy.expiryWarning(), ttl.dividedBy(6));
-      Duration untilWarning = Duration.between(now, end).minus(threshold);
-      if (!untilWarning.isNegative() && !threshold.isZero()) {
-        warningTask = context.scheduler.schedule(() -> onExpiring(c), untilWarning);
-      }
-    });
-    schedulePrune(now);
-    cancel(overdueTask);
-    overdueTask = null;
-    c.nextRotation().filter(t -> t.isAfter(now)).ifPresent(t ->
-        overdueTask = context.scheduler.schedule(() -> onOverdueCheck(c), Duration.between(now, t)));
-  }
+  // ---- lifecycle timers ---------------------------------------------------------------------
 
-  private void schedulePrune(Instant now) {
-    cancel(pruneTask);
-    pruneTask = null;
-    snapshot.ring.entries().stream()
-        .filter(e -> e.slot() != KeySlot.CURRENT)
-        .map(e -> earliest(e.validUntil(), e.credential().expiresAt().orElse(null)))
-        .filter(t -> t != null)
-        .min(Comparator.naturalOrder())
-        .ifPresent(t -> pruneTask = context.scheduler.schedule(this::prune,
-            t.isAfter(now) ? Duration.between(now, t) : Duration.ZERO));
-  }
-
-  private void prune() {
+  private void onPrune() {
     lock.lock();
     try {
       Snapshot s = snapshot;
       if (s.ring == null || s.phase == Phase.CLOSED) {
         return;
       }
-      Instant now = context.clock.instant();
-      List<KeyRing.Entry> kept = new ArrayList<>();
-      for (KeyRing.Entry e : s.ring.entries()) {
-        if (e.slot() == KeySlot.CURRENT || e.isValidAt(now)) {
-          kept.add(e);
-        } else {
-          log.info("credential '{}': version {} left the key ring ({} window over)", name,
-              e.credential().version(), e.slot() == KeySlot.PREVIOUS ? "grace" : "validity");
-        }
+      Instant now = clock.instant();
+      KeyRing pruned = KeyRingTransitions.prune(s.ring, now);
+      if (pruned != s.ring) {
+        Set<String> kept = new HashSet<>();
+        pruned.entries().forEach(e -> kept.add(e.credential().version()));
+        s.ring.entries().stream().filter(e -> !kept.contains(e.credential().version())).forEach(e ->
+            log.info("{}: version {} left the key ring ({} window over)", origin, e.credential().version(),
+                e.slot() == KeySlot.PREVIOUS ? "grace" : "validity"));
+        publish(new Snapshot(s.servable, pruned, s.phase));
+        forgetMatchesOutside(pruned);
       }
-      if (kept.size() != s.ring.entries().size()) {
-        publish(new Snapshot(s.servable, KeyRing.of(kept), s.phase));
-      }
-      schedulePrune(now);
+      issuedLeases.values().removeIf(c -> c.isExpiredAt(now));
+      timers.prune(pruned, now);
     } finally {
       lock.unlock();
     }
   }
 
-  private void onExpiry(Credential c) {
+  private void onExpiryDue(Credential c) {
     boolean refresh = false;
     Cycle cycle = null;
     CredentialEvent expired;
@@ -764,21 +936,27 @@ final class RefreshingCredential extends RotatingCredential {
       if (s.servable != c) {
         return;
       }
-      Instant now = context.clock.instant();
+      Instant now = clock.instant();
+      Instant end = c.expiresAt().orElseThrow();
+      if (now.isBefore(end)) {
+        timers.armExpiry(c, end, now);
+        return;
+      }
       publish(new Snapshot(null, s.ring, Phase.EXPIRED));
-      log.error("credential '{}': version {} reached its hard expiry without a replacement; get() now fails",
-          name, c.version());
+      log.error("{}: version {} reached its hard expiry at {} without a replacement; get() now fails until a fetch succeeds",
+          origin, c.version(), end);
       if (inFlight == null) {
-        cycle = new Cycle(FetchReason.SCHEDULED, Action.FETCH);
+        cycle = new Cycle(FetchReason.SCHEDULED, Action.FETCH, false);
         inFlight = cycle;
         cancel(refreshTask);
+        refreshTask = null;
         refresh = true;
       }
       expired = new CredentialExpired(name, now, c.version());
     } finally {
       lock.unlock();
     }
-    emit(expired);
+    events.dispatch(expired);
     if (refresh) {
       runAttempt(cycle, 0);
     }
@@ -786,32 +964,41 @@ final class RefreshingCredential extends RotatingCredential {
 
   private void onExpiring(Credential c) {
     if (snapshot.servable == c) {
-      Instant now = context.clock.instant();
-      emit(new CredentialExpiring(name, now, c.version(), c.remainingAt(now).orElse(Duration.ZERO)));
+      Instant now = clock.instant();
+      events.dispatch(new CredentialExpiring(name, now, c.version(), c.remainingAt(now).orElse(Duration.ZERO)));
     }
   }
 
   private void onOverdueCheck(Credential c) {
-    List<CredentialEvent> events = new ArrayList<>();
+    List<CredentialEvent> out = new ArrayList<>();
     lock.lock();
     try {
       if (snapshot.servable == c) {
-        checkOverdue(c, context.clock.instant(), events);
+        checkOverdue(c, clock.instant(), out);
       }
     } finally {
       lock.unlock();
     }
-    events.forEach(this::emit);
+    out.forEach(events::dispatch);
   }
 
-  private void checkOverdue(Credential c, Instant now, List<CredentialEvent> events) {
+  /** Under lock: reports each planned rotation time that passed, once per version and due time. */
+  private void checkOverdue(Credential c, Instant now, List<CredentialEvent> out) {
     c.nextRotation().ifPresent(due -> {
-      if (!now.isBefore(due) && !c.version().equals(overdueReported)) {
-        overdueReported = c.version();
-        log.warn("credential '{}': version {} is overdue for rotation (planned at {})", name, c.version(), due);
-        events.add(new CredentialOverdue(name, now, c.version(), due));
+      String key = c.version() + "@" + due;
+      if (!now.isBefore(due) && !key.equals(overdueReported)) {
+        overdueReported = key;
+        log.warn("{}: version {} is overdue for rotation (planned at {})", origin, c.version(), due);
+        out.add(new CredentialOverdue(name, now, c.version(), due));
       }
     });
+  }
+
+  private void onBreakerTransition(CircuitBreakerOnStateTransitionEvent e) {
+    if (snapshot.phase != Phase.CLOSED) {
+      events.dispatch(new CircuitStateChanged(name, clock.instant(), provider.backendId(),
+          e.getStateTransition().getFromState(), e.getStateTransition().getToState()));
+    }
   }
 
   // ---- call and verify ------------------------------------------------------------------------
@@ -837,7 +1024,7 @@ final class RefreshingCredential extends RotatingCredential {
     }
     KeyRing ring = snapshot.ring;
     if (ring != null) {
-      Instant now = context.clock.instant();
+      Instant now = clock.instant();
       for (KeyRing.Entry e : ring.entries()) {
         if (e.slot() != KeySlot.CURRENT && e.isValidAt(now)) {
           candidates.add(e.credential());
@@ -867,25 +1054,21 @@ final class RefreshingCredential extends RotatingCredential {
       Thread.currentThread().interrupt();
       return null;
     } catch (ExecutionException | TimeoutException e) {
-      log.debug("credential '{}': refresh after rejection did not complete: {}", name, e.toString());
+      log.debug("{}: refresh after rejection did not complete: {}", origin, e.toString());
       return null;
     }
-  }
-
-  private static boolean hasRejectionCause(Throwable t) {
-    for (Throwable cur = t; cur != null; cur = cur.getCause()) {
-      if (cur instanceof CredentialRejectedException) {
-        return true;
-      }
-    }
-    return false;
   }
 
   @Override
   public Optional<KeyMatch> verify(String presentedKey) {
     java.util.Objects.requireNonNull(presentedKey, "presentedKey");
-    Optional<KeyMatch> match = keyRing().match(
-        presentedKey.getBytes(java.nio.charset.StandardCharsets.UTF_8), context.clock.instant(), keyField);
+    Optional<KeyMatch> match;
+    try {
+      match = keyRing().match(presentedKey.getBytes(java.nio.charset.StandardCharsets.UTF_8), clock.instant(), keyField);
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException(origin + ": cannot verify a presented key: " + e.getMessage()
+          + "; set keyField(\"<field>\") on the credential's builder to name the field callers present", e);
+    }
     match.ifPresent(m -> {
       matches.computeIfAbsent(m.version(), v -> new LongAdder()).increment();
       slotMatches.get(m.slot()).increment();
@@ -893,9 +1076,19 @@ final class RefreshingCredential extends RotatingCredential {
     return match;
   }
 
+  /** Match counts are kept only for versions still in the ring. */
+  private void forgetMatchesOutside(KeyRing ring) {
+    if (matches.isEmpty()) {
+      return;
+    }
+    Set<String> live = new HashSet<>();
+    ring.entries().forEach(e -> live.add(e.credential().version()));
+    matches.keySet().retainAll(live);
+  }
+
   @Override
   public Map<KeySlot, Long> matchCountsBySlot() {
-    Map<KeySlot, Long> counts = new java.util.EnumMap<>(KeySlot.class);
+    Map<KeySlot, Long> counts = new EnumMap<>(KeySlot.class);
     slotMatches.forEach((slot, n) -> counts.put(slot, n.sum()));
     return java.util.Collections.unmodifiableMap(counts);
   }
@@ -928,25 +1121,30 @@ final class RefreshingCredential extends RotatingCredential {
     }
   }
 
-  @Override
-  public void addListener(CredentialListener listener) {
-    listeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+  /** Whether a provider call is outstanding (answered or not, timed out or not); for tests. */
+  boolean callOutstanding() {
+    lock.lock();
+    try {
+      return outstanding != null;
+    } finally {
+      lock.unlock();
+    }
   }
 
-  private void emit(CredentialEvent event) {
-    for (CredentialListener l : listeners) {
-      try {
-        context.events.execute(() -> {
-          try {
-            event.deliverTo(l);
-          } catch (RuntimeException e) {
-            log.warn("credential '{}': listener {} failed on {}: {}", name, l, event.getClass().getSimpleName(), e.toString());
-          }
-        });
-      } catch (RejectedExecutionException e) {
-        log.debug("credential '{}': event {} dropped, event executor is shut down", name, event);
-      }
+  /** Leases tracked for revocation on close; for tests. */
+  int trackedLeases() {
+    lock.lock();
+    try {
+      return issuedLeases.size();
+    } finally {
+      lock.unlock();
     }
+  }
+
+  @Override
+  public void addListener(CredentialListener listener) {
+    java.util.Objects.requireNonNull(listener, "listener");
+    events.subscribe(listener.toString(), e -> e.deliverTo(listener));
   }
 
   @Override
@@ -958,95 +1156,81 @@ final class RefreshingCredential extends RotatingCredential {
       if (snapshot.phase == Phase.CLOSED) {
         return;
       }
-      Instant now = context.clock.instant();
+      Instant now = clock.instant();
       cycle = inFlight;
       inFlight = null;
       cancel(refreshTask);
-      cancel(expiryTask);
-      cancel(warningTask);
-      cancel(pruneTask);
-      cancel(overdueTask);
+      refreshTask = null;
+      timers.cancelAll();
       nextRefreshAt = null;
       if (revokeOnClose) {
         issuedLeases.values().stream().filter(c -> !c.isExpiredAt(now)).forEach(toRevoke::add);
       }
       issuedLeases.clear();
-      publish(new Snapshot(null, snapshot.ring, Phase.CLOSED));
+      // the key ring goes too: nothing keeps a secret reachable from a closed credential
+      publish(new Snapshot(null, null, Phase.CLOSED));
+      matches.clear();
+      // a call still outstanding revokes what it issued itself when it returns (see accept)
     } finally {
       lock.unlock();
     }
+    scheduler.stop();
+    BreakerFanOut.leave(breaker, breakerMember);
     if (cycle != null) {
-      cycle.result.completeExceptionally(
-          new CredentialUnavailableException(name, provider.backend(), provider.path(), "closed", null));
+      cycle.result.completeExceptionally(origin.unavailable("closed"));
     }
-    revoke(toRevoke);
+    revokeOnIo(toRevoke);
     try {
       provider.close();
     } catch (RuntimeException e) {
-      log.warn("credential '{}': closing provider for {} {} failed: {}", name, provider.backend(), provider.path(), e.toString());
+      log.warn("{}: closing the provider failed: {}", origin, e.toString());
     }
     if (ownsContext) {
       context.close();
     }
   }
 
-  private void revoke(List<Credential> leases) {
+  /** Revokes on the I/O executor (one call after another), waiting a bounded time; inline if it refuses. */
+  private void revokeOnIo(List<Credential> leases) {
     if (leases.isEmpty()) {
       return;
     }
-    List<CompletableFuture<Void>> done = new ArrayList<>();
-    for (Credential lease : leases) {
-      CompletableFuture<Void> f = new CompletableFuture<>();
-      done.add(f);
-      try {
-        context.io.execute(() -> {
-          try {
-            provider.revoke(lease);
-            log.info("credential '{}': revoked lease {}", name, lease.version());
-            f.complete(null);
-          } catch (RuntimeException e) {
-            log.warn("credential '{}': revoking lease {} failed: {}", name, lease.version(), reasonOf(e));
-            f.complete(null);
-          }
-        });
-      } catch (RejectedExecutionException e) {
-        f.complete(null);
-      }
-    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
     try {
-      CompletableFuture.allOf(done.toArray(CompletableFuture[]::new))
-          .get(policy.attemptTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      context.io.execute(() -> {
+        try {
+          revokeNow(leases);
+        } finally {
+          done.complete(null);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      revokeNow(leases);
+      return;
+    }
+    Duration wait = policy.attemptTimeout().multipliedBy(Math.min(leases.size(), 3));
+    try {
+      done.get(wait.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException e) {
-      log.warn("credential '{}': lease revocation did not finish within {}", name, policy.attemptTimeout());
+      log.warn("{}: lease revocation did not finish within {}; it goes on in the background", origin,
+          DurationFormat.of(wait));
+    }
+  }
+
+  private void revokeNow(List<Credential> leases) {
+    for (Credential lease : leases) {
+      try {
+        provider.revoke(lease);
+        log.info("{}: revoked lease {}", origin, lease.version());
+      } catch (RuntimeException e) {
+        log.warn("{}: revoking lease {} failed: {}", origin, lease.version(), CredentialOrigin.reasonOf(e));
+      }
     }
   }
 
   // ---- small helpers ---------------------------------------------------------------------------
-
-  private Duration jitter(Duration d) {
-    double j = policy.jitter();
-    if (j == 0 || d.isZero()) {
-      return d;
-    }
-    return scale(d, 1 + (random.nextDouble() * 2 - 1) * j);
-  }
-
-  private static Duration scale(Duration d, double factor) {
-    return Duration.ofNanos((long) (d.toNanos() * factor));
-  }
-
-  private static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) <= 0 ? a : b;
-  }
-
-  private static Instant earliest(Instant a, Instant b) {
-    if (a == null) {
-      return b;
-    }
-    return b == null || a.isBefore(b) ? a : b;
-  }
 
   private static void cancel(Scheduler.Cancellable task) {
     if (task != null) {
@@ -1055,14 +1239,7 @@ final class RefreshingCredential extends RotatingCredential {
   }
 
   private static Throwable unwrap(Throwable t) {
-    return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
-  }
-
-  private static String reasonOf(Throwable t) {
-    if (t instanceof CredentialException ce) {
-      return ce.reason();
-    }
-    return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 
   @Override

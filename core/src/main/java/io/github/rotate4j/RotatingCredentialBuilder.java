@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
+import java.util.random.RandomGeneratorFactory;
 
 /**
  * Configures a {@link RotatingCredential}. Obtain one from {@link RotatingCredential#builder}.
@@ -84,23 +85,46 @@ public final class RotatingCredentialBuilder {
   }
 
   /**
-   * The retry policy for one refresh cycle: max attempts, interval function (backoff) and which
-   * exceptions are retried. Attempts are scheduled on Rotate4j's scheduler (no thread sleeps) and
-   * never run past the current credential's hard expiry.
+   * The retry policy for one refresh cycle. Rotate4j uses three of its settings: max attempts, the
+   * interval function (backoff) and which exceptions are retried ({@code retryOnException},
+   * {@code retryExceptions}, {@code ignoreExceptions}); the others (result predicates,
+   * {@code failAfterMaxAttempts}, consumers) do not apply to a refresh and are not used. Attempts are
+   * scheduled on Rotate4j's scheduler (no thread sleeps) and spaced so that the remaining ones finish
+   * before the current credential's hard expiry.
    */
   public RotatingCredentialBuilder retryConfig(RetryConfig config) {
     this.retryConfig = once("retryConfig", this.retryConfig, config);
     return this;
   }
 
-  /** The circuit-breaker settings; the credential's clock is applied to them. */
+  /**
+   * The circuit-breaker settings; the credential's clock is applied to them. Credentials of one
+   * registry (or one default context) reading the same {@link CredentialProvider#backendId() backend}
+   * share one breaker, created with the settings of the first of them.
+   *
+   * @throws IllegalStateException if {@link #circuitBreaker(CircuitBreaker)} was set: the two exclude
+   *     each other
+   */
   public RotatingCredentialBuilder circuitBreakerConfig(CircuitBreakerConfig config) {
+    if (circuitBreaker != null) {
+      throw new IllegalStateException("circuitBreakerConfig cannot be combined with circuitBreaker (already set to "
+          + circuitBreaker.getName() + "): configure the breaker you pass instead");
+    }
     this.circuitBreakerConfig = once("circuitBreakerConfig", this.circuitBreakerConfig, config);
     return this;
   }
 
-  /** Uses an existing circuit breaker, e.g. one shared by every credential of a backend. */
+  /**
+   * Uses an existing circuit breaker, e.g. one shared by every credential of a backend. The
+   * credential listens to it through one shared subscription per breaker and leaves it on close.
+   *
+   * @throws IllegalStateException if {@link #circuitBreakerConfig(CircuitBreakerConfig)} was set
+   */
   public RotatingCredentialBuilder circuitBreaker(CircuitBreaker breaker) {
+    if (circuitBreakerConfig != null) {
+      throw new IllegalStateException("circuitBreaker cannot be combined with circuitBreakerConfig (already set): "
+          + "configure the breaker you pass instead");
+    }
     this.circuitBreaker = once("circuitBreaker", this.circuitBreaker, breaker);
     return this;
   }
@@ -174,7 +198,57 @@ public final class RotatingCredentialBuilder {
 
   /** Builds the credential; call {@link RotatingCredential#start()} next. */
   public RotatingCredential build() {
-    return new RefreshingCredential(this, null);
+    return new RefreshingCredential(settings(), new EngineContext(clock, scheduler, ioExecutor, eventExecutor), true);
+  }
+
+  /** Builds a credential that uses a registry's shared context. */
+  RefreshingCredential buildIn(EngineContext shared) {
+    if (clock != null || scheduler != null || ioExecutor != null || eventExecutor != null) {
+      throw new IllegalStateException("credential '" + name
+          + "' belongs to a registry: set clock, scheduler and executors on the registry");
+    }
+    return new RefreshingCredential(settings(), shared, false);
+  }
+
+  /** Every setting resolved: defaults applied, conflicts refused. The engine receives only finished values. */
+  record Settings(
+      String name,
+      CredentialProvider provider,
+      RefreshPolicy policy,
+      RetryConfig retry,
+      CircuitBreaker circuitBreaker,
+      CircuitBreakerConfig circuitBreakerConfig,
+      RandomGenerator random,
+      Predicate<Throwable> rejectionClassifier,
+      boolean lazyStart,
+      boolean revokeOnClose,
+      String keyField,
+      List<CredentialListener> listeners) {}
+
+  Settings settings() {
+    return new Settings(
+        name,
+        provider,
+        policy != null ? policy : RefreshPolicy.ofDefaults(),
+        retryConfig != null ? retryConfig : DEFAULT_RETRY_CONFIG,
+        circuitBreaker,
+        circuitBreaker != null ? null
+            : circuitBreakerConfig != null ? circuitBreakerConfig : DEFAULT_CIRCUIT_BREAKER_CONFIG,
+        random != null ? random : RandomGeneratorFactory.of("L64X128MixRandom").create(),
+        rejectionClassifier != null ? rejectionClassifier : RotatingCredentialBuilder::hasRejectionCause,
+        Boolean.TRUE.equals(lazyStart),
+        !Boolean.FALSE.equals(revokeOnClose),
+        keyField,
+        List.copyOf(listeners));
+  }
+
+  static boolean hasRejectionCause(Throwable t) {
+    for (Throwable cur = t; cur != null; cur = cur.getCause()) {
+      if (cur instanceof CredentialRejectedException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static <T> T once(String setting, T current, T value) {

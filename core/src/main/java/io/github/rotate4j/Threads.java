@@ -6,7 +6,6 @@ import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
@@ -28,6 +27,8 @@ final class Threads {
   private static final AtomicInteger POOL = new AtomicInteger();
   private static final ThreadLocal<Boolean> OWN = ThreadLocal.withInitial(() -> Boolean.FALSE);
   static final long IDLE_SECONDS = 30;
+
+  static final int EVENT_THREADS = 4;
 
   private Threads() {}
 
@@ -68,15 +69,18 @@ final class Threads {
    * end after {@value #IDLE_SECONDS} s; tasks beyond the bound wait in a queue.
    */
   static ExecutorService io(int maxThreads) {
+    return growing("io", maxThreads);
+  }
+
+  private static ExecutorService growing(String role, int maxThreads) {
     HandOffQueue queue = new HandOffQueue();
-    ThreadPoolExecutor e = new ThreadPoolExecutor(0, maxThreads, IDLE_SECONDS, TimeUnit.SECONDS, queue, named("io"),
+    return new ThreadPoolExecutor(0, maxThreads, IDLE_SECONDS, TimeUnit.SECONDS, queue, named(role),
         (task, pool) -> {
           if (pool.isShutdown()) {
-            throw new RejectedExecutionException("Rotate4j's I/O pool is shut down");
+            throw new RejectedExecutionException("Rotate4j's " + role + " pool is shut down");
           }
           queue.put(task); // every thread is busy and the bound is reached: wait for one
         });
-    return e;
   }
 
   /**
@@ -115,12 +119,13 @@ final class Threads {
     }
   }
 
-  /** One thread, so that each listener sees events in order; it ends after {@value #IDLE_SECONDS} s idle. */
+  /**
+   * Up to {@value #EVENT_THREADS} threads, a new one only when none is idle, so that one slow listener
+   * does not hold up the others; each listener still sees its events in order (the engine gives it its
+   * own serial queue); idle threads end after {@value #IDLE_SECONDS} s.
+   */
   static ExecutorService events() {
-    ThreadPoolExecutor e = new ThreadPoolExecutor(1, 1, IDLE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-        named("events"));
-    e.allowCoreThreadTimeOut(true);
-    return e;
+    return growing("events", EVENT_THREADS);
   }
 
   /** Shuts down and waits up to {@code millis}; true if terminated. */

@@ -71,19 +71,31 @@ class StartupTest {
   }
 
   @Test
-  void start_givesUpAfterMaxAttempts() {
+  void start_retriesTransientFailuresUntilItsTimeout_beyondMaxAttempts() {
     InMemoryCredentialProvider backend = f.staticBackend("key-1");
     backend.failAlways(FailureKind.TRANSIENT);
     RotatingCredential c = f.builder(backend).build();
     CompletableFuture<RotatingCredential> started = c.startAsync();
-    f.advance(Duration.ofSeconds(25));
+    f.advance(RefreshPolicy.DEFAULT_STARTUP_TIMEOUT.minusSeconds(1));
+    assertThat(started).isNotDone();
+    assertThat(backend.fetchCount()).isGreaterThan(RotatingCredentialBuilder.DEFAULT_RETRY_CONFIG.getMaxAttempts());
+    f.advance(Duration.ofSeconds(1));
     assertThat(started).isCompletedExceptionally();
     assertThatThrownBy(started::get).isInstanceOf(ExecutionException.class)
         .cause().isInstanceOf(CredentialStartupException.class)
         .hasMessageContaining("simulated transient failure");
-    assertThat(backend.fetchCount()).isEqualTo(RotatingCredentialBuilder.DEFAULT_RETRY_CONFIG.getMaxAttempts());
+    int calls = backend.fetchCount();
     f.advance(Duration.ofMinutes(10));
-    assertThat(backend.fetchCount()).as("a failed start stops all work").isEqualTo(4);
+    assertThat(backend.fetchCount()).as("a failed start stops all work").isEqualTo(calls);
+  }
+
+  @Test
+  void start_permanentFailure_failsAtOnce() {
+    InMemoryCredentialProvider backend = f.staticBackend("key-1");
+    backend.failAlways(FailureKind.PERMANENT);
+    CompletableFuture<RotatingCredential> started = f.builder(backend).build().startAsync();
+    assertThat(started).isCompletedExceptionally();
+    assertThat(backend.fetchCount()).isEqualTo(1);
   }
 
   @Test
@@ -100,8 +112,8 @@ class StartupTest {
     f.advance(Duration.ofSeconds(1));
     assertThat(started).isCompletedExceptionally();
     assertThatThrownBy(started::get).cause().isInstanceOf(CredentialStartupException.class)
-        .hasMessageContaining("start-up timeout of PT3S")
-        .hasMessageContaining("last failure: fetch failed (simulated transient failure)");
+        .hasMessageContaining("start-up timeout of 3.00 s")
+        .hasMessageContaining("last failure: [in-memory secret/app/api-key] fetch failed (simulated transient failure)");
     assertThat(backend.fetchCount()).isEqualTo(2);
   }
 

@@ -15,16 +15,18 @@ public final class FetchResult {
   private final Credential current;
   private final List<Credential> previous;
   private final Credential pending;
+  private final boolean historyReported;
 
-  private FetchResult(Credential current, List<Credential> previous, Credential pending) {
+  private FetchResult(Credential current, List<Credential> previous, Credential pending, boolean historyReported) {
     this.current = Objects.requireNonNull(current, "current");
     this.previous = List.copyOf(previous);
     this.pending = pending;
+    this.historyReported = historyReported || !previous.isEmpty();
   }
 
   /** Only a current version. */
   public static FetchResult of(Credential current) {
-    return new FetchResult(current, List.of(), null);
+    return new FetchResult(current, List.of(), null, false);
   }
 
   /** Starts a result with the given current version. */
@@ -46,6 +48,18 @@ public final class FetchResult {
     return Optional.ofNullable(pending);
   }
 
+  /**
+   * Whether {@link #previous()} is the backend's own account of which older versions are still
+   * valid (AWS stages, KV versions that are neither deleted nor destroyed). When it is, the engine
+   * keeps exactly those in the key ring, so a version the backend withdrew stops matching at the next
+   * fetch; when it is not (files, leases), the engine keeps the versions it saw itself for the grace
+   * window. True whenever {@code previous} is not empty, or when the provider said so with
+   * {@link Builder#historyReported(boolean)}.
+   */
+  public boolean historyReported() {
+    return historyReported;
+  }
+
   @Override
   public String toString() {
     return "FetchResult[current=" + current.version()
@@ -58,6 +72,7 @@ public final class FetchResult {
     private final Credential current;
     private final List<Credential> previous = new ArrayList<>();
     private Credential pending;
+    private boolean historyReported;
 
     private Builder(Credential current) {
       this.current = Objects.requireNonNull(current, "current");
@@ -74,8 +89,17 @@ public final class FetchResult {
       return this;
     }
 
+    /**
+     * Declares that the backend reported its whole history: an empty {@link #previous} then means
+     * that no older version is valid any more (e.g. the operator deleted or destroyed it).
+     */
+    public Builder historyReported(boolean reported) {
+      this.historyReported = reported;
+      return this;
+    }
+
     public FetchResult build() {
-      return new FetchResult(current, previous, pending);
+      return new FetchResult(current, previous, pending, historyReported);
     }
   }
 }

@@ -1,0 +1,76 @@
+package io.github.rotate4j;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wraps the scheduler a user plugged in so that its failures never stop refreshing for good. A task
+ * the scheduler refuses (it throws, e.g. after it was shut down) is logged once and handed to a
+ * fallback timer: one daemon thread ({@code rotate4j-fallback-scheduler}), created on first need and
+ * ended after a minute without work. A task that throws is logged, never propagated into the
+ * scheduler's thread.
+ */
+final class GuardedScheduler implements Scheduler {
+
+  private static final Logger log = LoggerFactory.getLogger(RotatingCredential.class);
+  private static final Object FALLBACK_LOCK = new Object();
+  private static ScheduledThreadPoolExecutor fallback; // guarded by FALLBACK_LOCK
+
+  private final Scheduler delegate;
+  private final String owner;
+  private final AtomicBoolean warned = new AtomicBoolean();
+  private volatile boolean stopped;
+
+  GuardedScheduler(Scheduler delegate, String owner) {
+    this.delegate = Objects.requireNonNull(delegate, "delegate");
+    this.owner = owner;
+  }
+
+  /** After this, refused tasks are dropped instead of handed to the fallback (the owner closed). */
+  void stop() {
+    stopped = true;
+  }
+
+  @Override
+  public Cancellable schedule(Runnable task, Duration delay) {
+    Runnable guarded = () -> {
+      try {
+        task.run();
+      } catch (RuntimeException | Error e) {
+        log.error("{}: a scheduled task failed: {}", owner, e.toString(), e);
+      }
+    };
+    try {
+      Cancellable c = delegate.schedule(guarded, delay);
+      return c == null ? () -> {} : c;
+    } catch (RuntimeException e) {
+      if (stopped) {
+        return () -> {};
+      }
+      if (warned.compareAndSet(false, true)) {
+        log.warn("{}: the scheduler refused a task ({}); using Rotate4j's fallback timer from now on when it does",
+            owner, e.toString());
+      }
+      return fallback(guarded, delay);
+    }
+  }
+
+  private static Cancellable fallback(Runnable task, Duration delay) {
+    ScheduledThreadPoolExecutor timer;
+    synchronized (FALLBACK_LOCK) {
+      if (fallback == null || fallback.isShutdown()) {
+        fallback = new ScheduledThreadPoolExecutor(1, Threads.named("fallback-scheduler"));
+        fallback.setRemoveOnCancelPolicy(true);
+        fallback.setKeepAliveTime(1, TimeUnit.MINUTES);
+        fallback.allowCoreThreadTimeOut(true);
+      }
+      timer = fallback;
+    }
+    return Scheduler.of(timer).schedule(task, delay);
+  }
+}

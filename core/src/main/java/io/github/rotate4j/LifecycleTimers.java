@@ -1,0 +1,95 @@
+package io.github.rotate4j;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The timers that follow the current credential: hard expiry, the expiry warning, the end of grace
+ * windows (pruning the key ring) and the overdue check. Not thread-safe: the engine calls it under
+ * its lock; the handlers it runs take that lock themselves.
+ *
+ * <p>The expiry timer re-reads the wall clock at least every {@link #EXPIRY_RECHECK}: schedulers
+ * measure delays on a monotonic clock that stands still while a machine is suspended, so after a
+ * resume the wall clock can be ahead of every timer. Re-checking bounds how long {@code get()} can
+ * serve a lease that expired during a suspension (the hot path itself reads no clock).
+ */
+final class LifecycleTimers {
+
+  static final Duration EXPIRY_RECHECK = Duration.ofSeconds(30);
+
+  /** What the timers call; each call re-checks that its credential is still the current one. */
+  interface Handler {
+    /** The expiry timer of {@code c} fired: expire it if the clock says so, else {@link #armExpiry} again. */
+    void expiryDue(Credential c);
+
+    void expiring(Credential c);
+
+    void prune();
+
+    void overdueCheck(Credential c);
+  }
+
+  private final Scheduler scheduler;
+  private final Handler handler;
+  private Scheduler.Cancellable expiry;
+  private Scheduler.Cancellable warning;
+  private Scheduler.Cancellable prune;
+  private Scheduler.Cancellable overdue;
+
+  LifecycleTimers(Scheduler scheduler, Handler handler) {
+    this.scheduler = scheduler;
+    this.handler = handler;
+  }
+
+  /** Re-arms every timer for a new current credential {@code c} (or a renewed one) and its ring. */
+  void follow(Credential c, KeyRing ring, Instant now, Duration ttl, Duration warningSetting) {
+    cancel(expiry);
+    cancel(warning);
+    expiry = null;
+    warning = null;
+    c.expiresAt().ifPresent(end -> {
+      armExpiry(c, end, now);
+      Duration lifetime = ttl != null ? ttl : Duration.between(now, end);
+      Duration threshold = RefreshPlanner.min(warningSetting, lifetime.dividedBy(6));
+      Duration untilWarning = Duration.between(now, end).minus(threshold);
+      if (!untilWarning.isNegative() && !threshold.isZero()) {
+        warning = scheduler.schedule(() -> handler.expiring(c), untilWarning);
+      }
+    });
+    prune(ring, now);
+    cancel(overdue);
+    overdue = null;
+    c.nextRotation().filter(t -> t.isAfter(now)).ifPresent(t ->
+        overdue = scheduler.schedule(() -> handler.overdueCheck(c), Duration.between(now, t)));
+  }
+
+  /** Arms the expiry timer: at {@code end}, or earlier to re-read the clock (see the class comment). */
+  void armExpiry(Credential c, Instant end, Instant now) {
+    cancel(expiry);
+    Duration left = Duration.between(now, end);
+    Duration wait = left.isNegative() ? Duration.ZERO : RefreshPlanner.min(left, EXPIRY_RECHECK);
+    expiry = scheduler.schedule(() -> handler.expiryDue(c), wait);
+  }
+
+  /** Re-arms the pruning timer for the earliest end of a non-current entry of {@code ring}. */
+  void prune(KeyRing ring, Instant now) {
+    cancel(prune);
+    prune = KeyRingTransitions.nextPrune(ring)
+        .map(t -> scheduler.schedule(handler::prune, t.isAfter(now) ? Duration.between(now, t) : Duration.ZERO))
+        .orElse(null);
+  }
+
+  void cancelAll() {
+    cancel(expiry);
+    cancel(warning);
+    cancel(prune);
+    cancel(overdue);
+    expiry = warning = prune = overdue = null;
+  }
+
+  private static void cancel(Scheduler.Cancellable c) {
+    if (c != null) {
+      c.cancel();
+    }
+  }
+}

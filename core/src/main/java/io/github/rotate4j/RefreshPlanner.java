@@ -1,0 +1,217 @@
+package io.github.rotate4j;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+
+/**
+ * Every timing decision of the engine, and nothing else: when to poll, renew or replace, how long an
+ * attempt may take, how long to wait before a retry or after a failed cycle. Pure apart from its
+ * random source: each method takes {@code now} and returns an instant or a duration, so that it is
+ * tested directly.
+ *
+ * <p>Spreading a fleet is this class's job. A static secret's first poll has a random phase over the
+ * whole interval and every later poll stays on that phase ({@link #nextPollBase}); a lease's first
+ * renewal is drawn over a wide window; a replacement that must happen before a deadline is drawn over
+ * a window that <em>ends</em> at the deadline (never a symmetric jitter clamped onto it, which would
+ * put half a fleet on the same instant); failed cycles back off exponentially with full jitter.
+ *
+ * <p>Not thread-safe (the random source may not be): the engine calls it under its lock.
+ */
+final class RefreshPlanner {
+
+  /** The first renewal of a lease is drawn over [ratio/2, ratio] of its TTL. */
+  static final double FIRST_RENEWAL_LOW_SHARE = 0.5;
+  /** A renewal is never planned in the last 5% of a lease. */
+  static final double RENEWAL_CAP_SHARE = 0.95;
+  /** An attempt never takes more than a tenth of the lease it is meant to renew or replace. */
+  static final int ATTEMPTS_PER_TTL = 10;
+  static final Duration MIN_ATTEMPT_TIMEOUT = Duration.ofMillis(100);
+  /** The first failed cycle backs off up to an eighth of the cap, doubling after each further one. */
+  static final int FIRST_CYCLE_BACKOFF_DIVISOR = 8;
+  /** An expired credential probes four times as often as a degraded one. */
+  static final int EXPIRED_PROBE_DIVISOR = 4;
+
+  private final RefreshPolicy policy;
+  private final RandomGenerator random;
+
+  RefreshPlanner(RefreshPolicy policy, RandomGenerator random) {
+    this.policy = Objects.requireNonNull(policy, "policy");
+    this.random = Objects.requireNonNull(random, "random");
+  }
+
+  RefreshPolicy policy() {
+    return policy;
+  }
+
+  // ---- static secrets -----------------------------------------------------------------------
+
+  /** The phase of a new poller: uniform over the whole interval, so that a fleet started together spreads at once. */
+  Instant firstPollBase(Instant now) {
+    if (!spreads()) {
+      return now.plus(policy.refreshInterval());
+    }
+    return now.plus(uniform(Duration.ZERO, policy.refreshInterval()));
+  }
+
+  /**
+   * The next point of this poller's own grid ({@code base + k * interval}) after {@code now}: the
+   * phase is kept across cycles, failures and recoveries, so a fleet that spread stays spread. The
+   * engine passes {@code now + interval/2} after a refresh, so that a poll never follows another one
+   * (scheduled or on demand) by less than half an interval.
+   */
+  Instant nextPollBase(Instant base, Instant now) {
+    Duration interval = policy.refreshInterval();
+    if (base.isAfter(now)) {
+      return base;
+    }
+    long behind = Duration.between(base, now).toNanos() / Math.max(1, interval.toNanos());
+    Instant next = base.plus(interval.multipliedBy(behind + 1));
+    return next.isAfter(now) ? next : next.plus(interval);
+  }
+
+  /** A poll near its grid point: ±jitter of the interval around it, never before {@code now}. */
+  Instant pollAt(Instant base, Instant now) {
+    Duration spread = scale(policy.refreshInterval(), policy.jitter());
+    Instant at = base.minus(spread).plus(uniform(Duration.ZERO, spread.multipliedBy(2)));
+    return at.isBefore(now) ? now : at;
+  }
+
+  // ---- leases -------------------------------------------------------------------------------
+
+  /**
+   * When to renew a lease ending at {@code end}: the first renewal anywhere in [ratio/2, ratio] of
+   * what is left (a wide phase), later ones at ratio ± jitter; never in the last 5% of the lease.
+   */
+  Instant renewal(Instant now, Instant end, boolean first) {
+    Duration remaining = positive(Duration.between(now, end));
+    double ratio = policy.refreshRatio();
+    double share = first && spreads()
+        ? ratio * (FIRST_RENEWAL_LOW_SHARE + random.nextDouble() * (1 - FIRST_RENEWAL_LOW_SHARE))
+        : ratio * (1 + (random.nextDouble() * 2 - 1) * policy.jitter());
+    return now.plus(scale(remaining, Math.min(share, RENEWAL_CAP_SHARE)));
+  }
+
+  /**
+   * When to fetch a replacement for a lease ending at {@code end} whose TTL was {@code ttl}: drawn
+   * uniformly over a window that ends at the latest instant that still leaves {@code minOverlap}
+   * (or the nominal refresh point plus jitter, if that comes first). The window is as wide as the
+   * jitter band would be; if the deadline has passed, now.
+   */
+  Instant replacement(Instant now, Instant end, Duration ttl) {
+    Instant latest = latestReplacement(end, ttl);
+    if (!latest.isAfter(now)) {
+      return now;
+    }
+    Duration remaining = Duration.between(now, end);
+    Duration nominal = scale(remaining, policy.refreshRatio());
+    Duration windowEnd = min(scale(nominal, 1 + policy.jitter()), Duration.between(now, latest));
+    Duration width = scale(windowEnd, 2 * policy.jitter() / (1 + policy.jitter()));
+    if (width.isZero()) {
+      return now.plus(windowEnd);
+    }
+    return now.plus(windowEnd).minus(uniform(Duration.ZERO, width));
+  }
+
+  /** The latest instant a replacement may be issued: {@code minOverlap} before the old lease ends. */
+  Instant latestReplacement(Instant end, Duration ttl) {
+    return end.minus(policy.minOverlapFor(ttl));
+  }
+
+  /**
+   * How long one backend call may take: the policy's attempt timeout, but at most a tenth of the
+   * lease's TTL (never under 100 ms), so that a short lease still leaves room for retries.
+   */
+  Duration attemptTimeout(Duration ttl) {
+    Duration configured = policy.attemptTimeout();
+    if (ttl == null) {
+      return configured;
+    }
+    Duration share = max(ttl.dividedBy(ATTEMPTS_PER_TTL), MIN_ATTEMPT_TIMEOUT);
+    return min(configured, share);
+  }
+
+  /** Whether a lease of this TTL is too short for the configured attempt timeout (worth a warning). */
+  boolean tooShortForPolicy(Duration ttl) {
+    return ttl != null && attemptTimeout(ttl).compareTo(policy.attemptTimeout()) < 0;
+  }
+
+  // ---- failures -----------------------------------------------------------------------------
+
+  /**
+   * The delay before the next attempt of a cycle: the retry policy's proposal, shortened so that the
+   * {@code attemptsLeft} remaining attempts (each up to {@code attemptTimeout}) all fit before
+   * {@code expiry}. Empty when there is no room left for another attempt.
+   */
+  Optional<Duration> retryDelay(Duration proposed, Instant now, Instant expiry, Duration attemptTimeout, int attemptsLeft) {
+    if (expiry == null) {
+      return Optional.of(proposed);
+    }
+    Instant latestStart = expiry.minus(attemptTimeout);
+    if (!latestStart.isAfter(now)) {
+      return Optional.empty();
+    }
+    Duration room = Duration.between(now, latestStart).dividedBy(Math.max(1, attemptsLeft));
+    return Optional.of(min(proposed, room));
+  }
+
+  /**
+   * The wait after the {@code failedCycles}-th cycle in a row gave up: exponential (an eighth of the
+   * cap, doubling) with full jitter, {@code uniform(0, bound)}, so that a fleet failing together does
+   * not retry together. The cap is {@code min(recoveryInterval, refreshInterval)}, a quarter of it
+   * once the credential has expired, and never past the point where an attempt could still finish
+   * before {@code expiry}; when no attempt fits before it any more, shortly after {@code expiry}.
+   */
+  Duration cycleBackoff(int failedCycles, Instant now, Instant expiry, Duration attemptTimeout, boolean expired) {
+    Duration cap = min(policy.recoveryInterval(), policy.refreshInterval());
+    if (expired) {
+      cap = cap.dividedBy(EXPIRED_PROBE_DIVISOR);
+    }
+    Duration bound = cap.dividedBy(FIRST_CYCLE_BACKOFF_DIVISOR);
+    for (int i = 1; i < failedCycles && bound.compareTo(cap) < 0; i++) {
+      bound = bound.multipliedBy(2);
+    }
+    bound = min(bound, cap);
+    if (expiry != null && !expired) {
+      Instant latestStart = expiry.minus(attemptTimeout);
+      if (!latestStart.isAfter(now)) {
+        // no attempt fits before the expiry any more: probe once it has passed, as an expired credential does
+        Duration untilExpiry = expiry.isAfter(now) ? Duration.between(now, expiry) : Duration.ZERO;
+        Duration probe = cap.dividedBy(EXPIRED_PROBE_DIVISOR * FIRST_CYCLE_BACKOFF_DIVISOR);
+        return untilExpiry.plus(uniform(Duration.ZERO, probe));
+      }
+      bound = min(bound, Duration.between(now, latestStart));
+    }
+    return spreads() ? uniform(Duration.ZERO, bound) : bound;
+  }
+
+  // ---- arithmetic ---------------------------------------------------------------------------
+
+  /** A jitter of 0 turns every random spread off: deterministic schedules, for tests (never for a fleet). */
+  private boolean spreads() {
+    return policy.jitter() > 0;
+  }
+
+  private Duration uniform(Duration from, Duration to) {
+    long span = to.minus(from).toNanos();
+    return span <= 0 ? from : from.plusNanos(random.nextLong(span + 1));
+  }
+
+  static Duration scale(Duration d, double factor) {
+    return Duration.ofNanos((long) (d.toNanos() * factor));
+  }
+
+  static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
+  private static Duration positive(Duration d) {
+    return d.isNegative() ? Duration.ZERO : d;
+  }
+}

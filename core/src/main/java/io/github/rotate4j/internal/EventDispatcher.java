@@ -1,0 +1,167 @@
+package io.github.rotate4j.internal;
+
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers events to listeners off the caller's thread, each listener on its own serial, bounded
+ * queue drained on a shared executor. One listener's slowness or failure never delays another
+ * listener, and never the thread that publishes.
+ *
+ * <ul>
+ *   <li><b>Order:</b> each listener receives events in the order they were published, one at a time.
+ *   <li><b>Failures:</b> an exception thrown by a listener is logged (WARN) and the next event is
+ *       delivered as usual.
+ *   <li><b>Lag:</b> when a listener has {@code capacity} events waiting, the <em>oldest</em> waiting
+ *       event is dropped to make room for the new one (a listener that lags behind most needs the
+ *       latest state). The first drop of a lag episode is logged at WARN; when the listener has caught
+ *       up, one INFO line says how many events it missed.
+ *   <li><b>Shut-down executor:</b> events that cannot be handed to the executor are dropped (DEBUG).
+ * </ul>
+ *
+ * <p>Thread-safe. Each drain task delivers at most {@value #BATCH} events before yielding the
+ * executor's thread to other listeners.
+ *
+ * @param <E> the event type
+ */
+public final class EventDispatcher<E> {
+
+  /** Default number of events a listener may have waiting before the oldest is dropped. */
+  public static final int DEFAULT_CAPACITY = 1024;
+  static final int BATCH = 64;
+
+  private static final Logger log = LoggerFactory.getLogger(EventDispatcher.class);
+
+  private final Executor executor;
+  private final int capacity;
+  private final String owner;
+  private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+
+  /**
+   * @param executor where listeners run
+   * @param capacity events a listener may have waiting, at least 1
+   * @param owner what the events are about, for log lines (e.g. {@code credential 'db' [vault ...]})
+   */
+  public EventDispatcher(Executor executor, int capacity, String owner) {
+    this.executor = Objects.requireNonNull(executor, "executor");
+    if (capacity < 1) {
+      throw new IllegalArgumentException("capacity must be at least 1, but was " + capacity);
+    }
+    this.capacity = capacity;
+    this.owner = Objects.requireNonNull(owner, "owner");
+  }
+
+  /** Adds a listener; {@code description} names it in log lines. */
+  public void subscribe(String description, Consumer<? super E> listener) {
+    subscribers.add(new Subscriber(description, Objects.requireNonNull(listener, "listener")));
+  }
+
+  /** Queues {@code event} for every listener; never blocks, never throws. */
+  public void dispatch(E event) {
+    for (Subscriber s : subscribers) {
+      s.offer(event);
+    }
+  }
+
+  /** Events dropped so far because listeners lagged, over all listeners. */
+  public long droppedEvents() {
+    return subscribers.stream().mapToLong(s -> s.droppedTotal).sum();
+  }
+
+  private final class Subscriber implements Runnable {
+    private final String description;
+    private final Consumer<? super E> listener;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ArrayDeque<E> queue = new ArrayDeque<>();
+    private boolean scheduled; // a drain task is queued or running
+    private long droppedInEpisode;
+    private volatile long droppedTotal;
+
+    Subscriber(String description, Consumer<? super E> listener) {
+      this.description = description;
+      this.listener = listener;
+    }
+
+    void offer(E event) {
+      boolean submit;
+      boolean firstDrop = false;
+      lock.lock();
+      try {
+        if (queue.size() >= capacity) {
+          queue.pollFirst();
+          firstDrop = droppedInEpisode == 0;
+          droppedInEpisode++;
+          droppedTotal++;
+        }
+        queue.addLast(event);
+        submit = !scheduled;
+        scheduled = true;
+      } finally {
+        lock.unlock();
+      }
+      if (firstDrop) {
+        log.warn("{}: listener {} lags {} events behind; dropping its oldest events until it catches up",
+            owner, description, capacity);
+      }
+      if (submit) {
+        submit();
+      }
+    }
+
+    private void submit() {
+      try {
+        executor.execute(this);
+      } catch (RejectedExecutionException e) {
+        int lost;
+        lock.lock();
+        try {
+          lost = queue.size();
+          queue.clear();
+          scheduled = false;
+        } finally {
+          lock.unlock();
+        }
+        log.debug("{}: {} event(s) for listener {} dropped, the event executor is shut down", owner, lost, description);
+      }
+    }
+
+    @Override
+    public void run() {
+      for (int i = 0; i < BATCH; i++) {
+        E next;
+        long caughtUpAfter = 0;
+        lock.lock();
+        try {
+          next = queue.pollFirst();
+          if (next == null) {
+            scheduled = false;
+            caughtUpAfter = droppedInEpisode;
+            droppedInEpisode = 0;
+          }
+        } finally {
+          lock.unlock();
+        }
+        if (next == null) {
+          if (caughtUpAfter > 0) {
+            log.info("{}: listener {} caught up after missing {} event(s)", owner, description, caughtUpAfter);
+          }
+          return;
+        }
+        try {
+          listener.accept(next);
+        } catch (RuntimeException e) {
+          log.warn("{}: listener {} failed on {}: {}", owner, description, next.getClass().getSimpleName(), e.toString());
+        }
+      }
+      submit(); // more waiting: yield the thread, continue in a new task
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package io.github.rotate4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class RefreshPlannerTest {
+
+  private static final Instant NOW = Instant.parse("2030-01-01T00:00:00Z");
+  private final RefreshPlanner planner = new RefreshPlanner(RefreshPolicy.ofDefaults(), new Random(1));
+
+  @ParameterizedTest
+  @ValueSource(ints = {60, 600, 3600})
+  void replacement_isDrawnOverAWindowThatEndsAtTheDeadline_neverPiledOntoIt(int ttlSeconds) {
+    Duration ttl = Duration.ofSeconds(ttlSeconds);
+    Instant end = NOW.plus(ttl);
+    Instant latest = planner.latestReplacement(end, ttl);
+    List<Instant> draws = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      draws.add(planner.replacement(NOW, end, ttl));
+    }
+    assertThat(draws).allSatisfy(t -> assertThat(t).isAfterOrEqualTo(NOW).isBeforeOrEqualTo(latest));
+    assertThat(draws.stream().filter(latest::equals).count()).as("draws exactly at the deadline").isLessThan(5);
+    assertThat(draws.stream().distinct().count()).isGreaterThan(990);
+    Duration spread = Duration.between(draws.stream().min(Instant::compareTo).orElseThrow(),
+        draws.stream().max(Instant::compareTo).orElseThrow());
+    assertThat(spread).as("the window is as wide as the jitter band").isGreaterThan(
+        RefreshPlanner.scale(Duration.between(NOW, latest), 0.15));
+  }
+
+  @Test
+  void replacement_pastTheDeadline_isNow() {
+    Duration ttl = Duration.ofMinutes(10);
+    assertThat(planner.replacement(NOW, NOW.plusSeconds(30), ttl)).isEqualTo(NOW);
+  }
+
+  @Test
+  void firstPoll_hasARandomPhaseOverTheWholeInterval_andLaterPollsKeepIt() {
+    Duration interval = RefreshPolicy.DEFAULT_REFRESH_INTERVAL;
+    List<Instant> bases = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      bases.add(planner.firstPollBase(NOW));
+    }
+    assertThat(bases).allSatisfy(b -> assertThat(b).isBetween(NOW, NOW.plus(interval)));
+    long firstHalf = bases.stream().filter(b -> b.isBefore(NOW.plus(interval.dividedBy(2)))).count();
+    assertThat(firstHalf).as("uniform over the interval").isBetween(400L, 600L);
+
+    Instant base = NOW.plusSeconds(17);
+    // a poll that ran late (after a 12-minute outage) returns to its own grid
+    Instant next = planner.nextPollBase(base, NOW.plus(Duration.ofMinutes(12)));
+    assertThat(Duration.between(base, next).toNanos() % interval.toNanos()).isZero();
+    assertThat(next).isAfter(NOW.plus(Duration.ofMinutes(12)));
+    assertThat(planner.pollAt(next, NOW)).isBetween(next.minus(interval.dividedBy(10)), next.plus(interval.dividedBy(10)));
+  }
+
+  @Test
+  void firstRenewal_isWide_laterOnesAtTwoThirds() {
+    Instant end = NOW.plus(Duration.ofMinutes(30));
+    List<Instant> first = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      first.add(planner.renewal(NOW, end, true));
+      assertThat(planner.renewal(NOW, end, false)).isBetween(NOW.plus(Duration.ofMinutes(18)), NOW.plus(Duration.ofMinutes(22)));
+    }
+    assertThat(first).allSatisfy(t -> assertThat(t).isBetween(NOW.plus(Duration.ofMinutes(10)), NOW.plus(Duration.ofMinutes(20))));
+    assertThat(first.stream().filter(t -> t.isBefore(NOW.plus(Duration.ofMinutes(15)))).count()).isBetween(200L, 300L);
+  }
+
+  @Test
+  void attemptTimeout_scalesToShortLeases() {
+    assertThat(planner.attemptTimeout(null)).isEqualTo(RefreshPolicy.DEFAULT_ATTEMPT_TIMEOUT);
+    assertThat(planner.attemptTimeout(Duration.ofHours(1))).isEqualTo(RefreshPolicy.DEFAULT_ATTEMPT_TIMEOUT);
+    assertThat(planner.attemptTimeout(Duration.ofSeconds(30))).isEqualTo(Duration.ofSeconds(3));
+    assertThat(planner.tooShortForPolicy(Duration.ofSeconds(30))).isTrue();
+    assertThat(planner.tooShortForPolicy(Duration.ofMinutes(5))).isFalse();
+  }
+
+  @Test
+  void retryDelay_fitsTheRemainingAttemptsBeforeExpiry() {
+    Instant expiry = NOW.plusSeconds(10);
+    Duration timeout = Duration.ofSeconds(1);
+    // 3 attempts left, 9 s of room: at most 3 s each
+    assertThat(planner.retryDelay(Duration.ofSeconds(20), NOW, expiry, timeout, 3)).contains(Duration.ofSeconds(3));
+    assertThat(planner.retryDelay(Duration.ofSeconds(1), NOW, expiry, timeout, 3)).contains(Duration.ofSeconds(1));
+    assertThat(planner.retryDelay(Duration.ofSeconds(1), NOW.plusSeconds(9), expiry, timeout, 3)).isEmpty();
+    assertThat(planner.retryDelay(Duration.ofSeconds(20), NOW, null, timeout, 3)).contains(Duration.ofSeconds(20));
+  }
+
+  @Test
+  void cycleBackoff_isExponentialWithFullJitter_andProbesMoreOftenOnceExpired() {
+    Duration cap = RefreshPolicy.DEFAULT_RECOVERY_INTERVAL;
+    for (int cycles = 1; cycles <= 6; cycles++) {
+      Duration bound = RefreshPlanner.min(cap.dividedBy(8).multipliedBy(1L << (cycles - 1)), cap);
+      List<Duration> waits = new ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        waits.add(planner.cycleBackoff(cycles, NOW, null, Duration.ofSeconds(10), false));
+      }
+      assertThat(waits).allSatisfy(w -> assertThat(w).isBetween(Duration.ZERO, bound));
+      assertThat(waits.stream().filter(w -> w.compareTo(bound.dividedBy(2)) < 0).count())
+          .as("full jitter: uniform from zero").isBetween(140L, 260L);
+    }
+    assertThat(planner.cycleBackoff(10, NOW, null, Duration.ofSeconds(10), true)).isLessThanOrEqualTo(cap.dividedBy(4));
+  }
+
+  @Test
+  void cycleBackoff_whenNoAttemptFitsBeforeExpiry_probesJustAfterIt() {
+    Instant expiry = NOW.plusSeconds(5);
+    Duration wait = planner.cycleBackoff(1, NOW, expiry, Duration.ofSeconds(10), false);
+    assertThat(NOW.plus(wait)).isAfterOrEqualTo(expiry).isBefore(expiry.plusSeconds(2));
+  }
+}
