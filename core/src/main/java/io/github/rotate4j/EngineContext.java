@@ -260,9 +260,10 @@ final class EngineContext implements AutoCloseable {
     final ScheduledThreadPoolExecutor schedulerPool;
     final Scheduler scheduler;
     final ExecutorService ioPool;
-    /** All I/O: the pool itself, or (virtual threads) the per-task executor limited to maxThreads calls. */
+    /** All I/O: the pool (or the virtual-thread-per-task executor) limited to maxThreads tasks at once. */
     final Executor io;
-    final ExecutorService events;
+    final ExecutorService eventPool;
+    final Executor events;
     private final ConcurrentHashMap<String, Threads.Limited> byBackend = new ConcurrentHashMap<>();
 
     DefaultThreads(IoSettings settings) {
@@ -274,14 +275,10 @@ final class EngineContext implements AutoCloseable {
         log.info("{}=true but this Java ({}) has no virtual threads; using at most {} platform threads for I/O",
             IoSettings.VIRTUAL_THREADS, Runtime.version(), settings.maxThreads());
       }
-      if (virtual != null) {
-        this.ioPool = virtual;
-        this.io = new Threads.Limited(virtual, settings.maxThreads());
-      } else {
-        this.ioPool = Threads.io(settings.maxThreads());
-        this.io = ioPool;
-      }
-      this.events = Threads.events();
+      this.ioPool = virtual != null ? virtual : Threads.io(settings.maxThreads());
+      this.io = new Threads.Limited(ioPool, settings.maxThreads());
+      this.eventPool = Threads.events();
+      this.events = new Threads.Limited(eventPool, Threads.EVENT_THREADS);
     }
 
     Executor ioFor(String backendId) {
@@ -289,7 +286,7 @@ final class EngineContext implements AutoCloseable {
     }
 
     boolean usesVirtualThreads() {
-      return io != ioPool;
+      return !(ioPool instanceof java.util.concurrent.ThreadPoolExecutor);
     }
 
     private void shutdown() {
@@ -297,11 +294,11 @@ final class EngineContext implements AutoCloseable {
       Threads.shutdown(schedulerPool, SHUTDOWN_WAIT_MILLIS);
       // I/O first, events last, so that listeners still hear about the close-time revocations
       Threads.shutdown(ioPool, SHUTDOWN_WAIT_MILLIS);
-      Threads.shutdown(events, SHUTDOWN_WAIT_MILLIS);
+      Threads.shutdown(eventPool, SHUTDOWN_WAIT_MILLIS);
     }
 
     boolean isTerminated() {
-      return schedulerPool.isTerminated() && ioPool.isTerminated() && events.isTerminated();
+      return schedulerPool.isTerminated() && ioPool.isTerminated() && eventPool.isTerminated();
     }
   }
 }

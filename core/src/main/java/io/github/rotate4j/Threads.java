@@ -8,6 +8,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -65,37 +66,36 @@ final class Threads {
   }
 
   /**
-   * At most {@code maxThreads} platform threads, a new one only when no thread is idle; idle ones
-   * end after {@value #IDLE_SECONDS} s; tasks beyond the bound wait in a queue.
+   * At most {@code maxThreads} platform threads for I/O, started when no thread is idle; use it
+   * through a {@link Limited} of the same bound, which queues what is beyond it.
    */
-  static ExecutorService io(int maxThreads) {
-    return growing("io", maxThreads);
-  }
-
-  private static ExecutorService growing(String role, int maxThreads) {
-    HandOffQueue queue = new HandOffQueue();
-    return new ThreadPoolExecutor(0, maxThreads, IDLE_SECONDS, TimeUnit.SECONDS, queue, named(role),
-        (task, pool) -> {
-          if (pool.isShutdown()) {
-            throw new RejectedExecutionException("Rotate4j's " + role + " pool is shut down");
-          }
-          queue.put(task); // every thread is busy and the bound is reached: wait for one
-        });
+  static ThreadPoolExecutor io(int maxThreads) {
+    return pool("io", maxThreads);
   }
 
   /**
-   * A queue that accepts a task only if an idle thread takes it at once, so that the pool starts a
-   * new thread (up to its bound) rather than queueing behind busy ones; beyond the bound the pool's
-   * rejection handler queues it for real. (A plain pool grows to its core size however idle its
-   * threads are, and past it only when the queue is full.)
+   * A pool of up to {@code maxThreads} threads that starts one only when none is idle and lets
+   * surplus threads end after {@value #IDLE_SECONDS} s idle: a task goes to the most recently idle
+   * thread (the non-fair hand-off is last-in, first-out), so threads that are not needed stay idle
+   * long enough to end, even under a steady trickle of tasks. It queues nothing: wrap it in a
+   * {@link Limited} of the same bound. A submission that finds every thread taken (a thread between
+   * two tasks) waits for the next one that comes free.
    */
-  private static final class HandOffQueue extends java.util.concurrent.LinkedTransferQueue<Runnable> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public boolean offer(Runnable task) {
-      return tryTransfer(task);
-    }
+  static ThreadPoolExecutor pool(String role, int maxThreads) {
+    SynchronousQueue<Runnable> handOff = new SynchronousQueue<>();
+    return new ThreadPoolExecutor(0, maxThreads, IDLE_SECONDS, TimeUnit.SECONDS, handOff, named(role),
+        (task, pool) -> {
+          try {
+            while (!handOff.offer(task, 10, TimeUnit.MILLISECONDS)) {
+              if (pool.isShutdown()) {
+                throw new RejectedExecutionException("Rotate4j's " + role + " pool is shut down");
+              }
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RejectedExecutionException("interrupted while waiting for a free " + role + " thread", e);
+          }
+        });
   }
 
   /**
@@ -120,12 +120,12 @@ final class Threads {
   }
 
   /**
-   * Up to {@value #EVENT_THREADS} threads, a new one only when none is idle, so that one slow listener
-   * does not hold up the others; each listener still sees its events in order (the engine gives it its
-   * own serial queue); idle threads end after {@value #IDLE_SECONDS} s.
+   * Up to {@value #EVENT_THREADS} event threads, so that one slow listener does not hold up the
+   * others (each listener has its own serial queue in the engine); use it through a {@link Limited}
+   * of {@value #EVENT_THREADS}.
    */
-  static ExecutorService events() {
-    return growing("events", EVENT_THREADS);
+  static ThreadPoolExecutor events() {
+    return pool("events", EVENT_THREADS);
   }
 
   /** Shuts down and waits up to {@code millis}; true if terminated. */

@@ -129,7 +129,7 @@ class EngineContextTest {
   void ioPool_neverExceedsItsBound() throws Exception {
     EngineContext.DefaultThreads threads = new EngineContext.DefaultThreads(new EngineContext.IoSettings(3, 100, false));
     pools.add(threads.ioPool);
-    pools.add(threads.events);
+    pools.add(threads.eventPool);
     pools.add(threads.schedulerPool);
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger running = new AtomicInteger();
@@ -155,7 +155,7 @@ class EngineContextTest {
   void callsToOneBackend_areCapped_whileOtherBackendsGoOn() throws Exception {
     EngineContext.DefaultThreads threads = new EngineContext.DefaultThreads(new EngineContext.IoSettings(8, 2, false));
     pools.add(threads.ioPool);
-    pools.add(threads.events);
+    pools.add(threads.eventPool);
     pools.add(threads.schedulerPool);
     CountDownLatch releaseSlow = new CountDownLatch(1);
     AtomicInteger slowRunning = new AtomicInteger();
@@ -225,7 +225,7 @@ class EngineContextTest {
   void virtualThreadsSetting_fallsBackToTheBoundedPlatformPool_onAJavaWithoutThem() throws Exception {
     EngineContext.DefaultThreads threads = new EngineContext.DefaultThreads(new EngineContext.IoSettings(2, 2, true));
     pools.add(threads.ioPool);
-    pools.add(threads.events);
+    pools.add(threads.eventPool);
     pools.add(threads.schedulerPool);
     CompletableFuture<Thread> ran = new CompletableFuture<>();
     threads.ioFor("b").execute(() -> ran.complete(Thread.currentThread()));
