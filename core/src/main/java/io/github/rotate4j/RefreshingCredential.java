@@ -1131,6 +1131,16 @@ final class RefreshingCredential extends RotatingCredential {
     }
   }
 
+  /** Whether a refresh cycle is in flight; for tests. */
+  boolean refreshInFlight() {
+    lock.lock();
+    try {
+      return inFlight != null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Leases tracked for revocation on close; for tests. */
   int trackedLeases() {
     lock.lock();

@@ -9,8 +9,9 @@ import java.util.Optional;
  *
  * @param attempt the attempt number within the current refresh cycle, from 1
  * @param kind whether the failure is retried
- * @param nextAttempt when the engine tries again ({@code null} never happens: refresh never stops)
- * @param message a description naming backend and path; never a secret
+ * @param nextAttempt when the engine tries again; {@code null} only when a blocking {@code start()}
+ *     gives up (the credential then closes); otherwise refresh never stops
+ * @param message a description naming backend and path ({@code [vault database/creds/app] …}); never a secret
  * @param error the failure
  */
 public record RefreshFailed(

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -65,7 +66,7 @@ public final class InMemoryCredentialProvider implements CredentialProvider {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger maxInFlight = new AtomicInteger();
 
-  private record Issued(String leaseId, Instant issuedAt, Instant maxEnd) {}
+  private record Issued(String leaseId, Instant issuedAt, Instant maxEnd, Instant end) {}
 
   private InMemoryCredentialProvider(Builder b) {
     this.clock = b.clock;
@@ -233,7 +234,7 @@ public final class InMemoryCredentialProvider implements CredentialProvider {
     lock.lock();
     try {
       Instant now = clock.instant();
-      leases.replaceAll(l -> new Issued(l.leaseId(), l.issuedAt(), now));
+      leases.replaceAll(l -> new Issued(l.leaseId(), l.issuedAt(), now, l.end().isAfter(now) ? now : l.end()));
     } finally {
       lock.unlock();
     }
@@ -254,6 +255,26 @@ public final class InMemoryCredentialProvider implements CredentialProvider {
   /** The most fetch/renew calls ever in flight at the same time. */
   public int maxConcurrentCalls() {
     return maxInFlight.get();
+  }
+
+  /** Lease ids issued so far, in order. */
+  public List<String> issuedLeases() {
+    lock.lock();
+    try {
+      return leases.stream().map(Issued::leaseId).toList();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** When the backend ends a lease it issued (after its last renewal), if it issued one by that id. */
+  public Optional<Instant> leaseEnd(String leaseId) {
+    lock.lock();
+    try {
+      return leases.stream().filter(l -> l.leaseId().equals(leaseId)).map(Issued::end).findFirst();
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Lease ids revoked so far, in order. */
@@ -326,6 +347,8 @@ public final class InMemoryCredentialProvider implements CredentialProvider {
         if (end.isAfter(issued.maxEnd())) {
           end = issued.maxEnd();
         }
+        Instant renewedEnd = end;
+        leases.replaceAll(l -> l == issued ? new Issued(l.leaseId(), l.issuedAt(), l.maxEnd(), renewedEnd) : l);
         return lease.toBuilder().expiresAt(end).build();
       } finally {
         lock.unlock();
@@ -349,8 +372,8 @@ public final class InMemoryCredentialProvider implements CredentialProvider {
     Instant now = clock.instant();
     String id = path + "/lease-" + nextLease++;
     Instant maxEnd = now.plus(leaseMaxTtl);
-    leases.add(new Issued(id, now, maxEnd));
     Instant end = now.plus(leaseTtl);
+    leases.add(new Issued(id, now, maxEnd, end.isAfter(maxEnd) ? maxEnd : end));
     return Credential.builder(id).value(base.value()).issuedAt(now)
         .expiresAt(end.isAfter(maxEnd) ? maxEnd : end).lease(id, renewable).build();
   }
