@@ -95,6 +95,26 @@ final class RefreshPlanner {
   }
 
   /**
+   * A renewal that leaves room for a replacement: if the renewal comes back short (the backend's max
+   * TTL, which it does not announce), a replacement must still be issued {@code minOverlap} before
+   * the end. When {@link #renewal} falls after {@code latestReplacement - attemptTimeout}, the renewal
+   * is drawn over a window that ends there instead (never clamped onto it).
+   */
+  Instant renewalWithRoom(Instant now, Instant end, Duration ttl, boolean first, Duration attemptTimeout) {
+    Instant planned = renewal(now, end, first);
+    Instant latest = latestReplacement(end, ttl).minus(attemptTimeout);
+    if (!planned.isAfter(latest)) {
+      return planned;
+    }
+    if (!latest.isAfter(now)) {
+      return planned; // no room either way: renew as planned, a short answer is replaced at once
+    }
+    Duration toLatest = Duration.between(now, latest);
+    Duration width = scale(toLatest, 2 * policy.jitter() / (1 + policy.jitter()));
+    return width.isZero() ? latest : latest.minus(uniform(Duration.ZERO, width));
+  }
+
+  /**
    * When to fetch a replacement for a lease ending at {@code end} whose TTL was {@code ttl}: drawn
    * uniformly over a window that ends at the latest instant that still leaves {@code minOverlap}
    * (or the nominal refresh point plus jitter, if that comes first). The window is as wide as the

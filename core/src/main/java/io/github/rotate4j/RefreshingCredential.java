@@ -884,11 +884,12 @@ final class RefreshingCredential extends RotatingCredential {
       schedule(planner.pollAt(pollBase, now), Action.FETCH, now);
       return;
     }
+    Duration ttl = leaseTtl != null ? leaseTtl : Duration.between(now, end.get());
     if (c.renewable() && !nearMaxTtl) {
-      schedule(planner.renewal(now, end.get(), !renewedOnce), Action.RENEW, now);
+      schedule(planner.renewalWithRoom(now, end.get(), ttl, !renewedOnce, planner.attemptTimeout(leaseTtl)),
+          Action.RENEW, now);
       return;
     }
-    Duration ttl = leaseTtl != null ? leaseTtl : Duration.between(now, end.get());
     schedule(planner.replacement(now, end.get(), ttl), Action.FETCH, now);
   }
 

@@ -51,7 +51,7 @@ class EngineSimulationTest {
   static final int DEFAULT_SCHEDULES = 10_000;
   static final int STEPS = 40;
 
-  enum Kind { ADVANCE, DELIVER, HANG, UNHANG, FAIL_TRANSIENT, FAIL_PERMANENT, RECOVER, ROTATE, STAGE, PROMOTE,
+  enum Kind { ADVANCE, DELIVER, DELIVER_LATE, DELIVER_CLOSING, HANG, UNHANG, FAIL_TRANSIENT, FAIL_PERMANENT, RECOVER, ROTATE, STAGE, PROMOTE,
     LEASE_LOSS, REFRESH_NOW, REJECTED, CALL, CLOSE }
 
   record Step(Kind kind, long arg) {
@@ -134,7 +134,8 @@ class EngineSimulationTest {
     long horizon = (setup.leased() ? setup.maxTtl() : setup.interval()).toMillis();
     for (int i = 0; i < STEPS; i++) {
       int p = r.nextInt(100);
-      Kind k = p < 34 ? Kind.ADVANCE : p < 46 ? Kind.DELIVER : p < 51 ? Kind.HANG : p < 56 ? Kind.UNHANG
+      Kind k = p < 34 ? Kind.ADVANCE : p < 40 ? Kind.DELIVER : p < 44 ? Kind.DELIVER_LATE
+          : p < 46 ? Kind.DELIVER_CLOSING : p < 51 ? Kind.HANG : p < 56 ? Kind.UNHANG
           : p < 63 ? Kind.FAIL_TRANSIENT : p < 65 ? Kind.FAIL_PERMANENT : p < 72 ? Kind.RECOVER : p < 78 ? Kind.ROTATE
           : p < 80 ? Kind.STAGE : p < 82 ? Kind.PROMOTE : p < 84 ? Kind.LEASE_LOSS : p < 90 ? Kind.REFRESH_NOW
           : p < 94 ? Kind.REJECTED : p < 99 ? Kind.CALL : Kind.CLOSE;
@@ -146,6 +147,7 @@ class EngineSimulationTest {
           default -> 1 + (long) (r.nextDouble() * horizon * 2);
         };
         case FAIL_TRANSIENT -> 1 + r.nextInt(6);
+        case DELIVER_LATE -> 1 + r.nextInt(30_000);
         default -> 0;
       };
       steps.add(new Step(k, arg));
@@ -169,6 +171,8 @@ class EngineSimulationTest {
     final ManualTime time = ManualTime.create();
     final Setup setup;
     final InMemoryCredentialProvider backend;
+    /** Runs inside the next provider call, after the backend did its work and before the answer returns. */
+    Runnable duringCall;
     final Deque<Runnable> calls = new ArrayDeque<>();
     final List<CredentialEvent> events = new ArrayList<>();
     final List<CompletableFuture<?>> futures = new ArrayList<>();
@@ -185,6 +189,36 @@ class EngineSimulationTest {
         b.leases(setup.ttl(), setup.maxTtl(), setup.renewable());
       }
       this.backend = b.build();
+      io.github.rotate4j.spi.CredentialProvider provider = new io.github.rotate4j.spi.CredentialProvider() {
+        @Override
+        public String backend() {
+          return backend.backend();
+        }
+
+        @Override
+        public String path() {
+          return backend.path();
+        }
+
+        @Override
+        public io.github.rotate4j.spi.FetchResult fetch(io.github.rotate4j.spi.FetchContext context) {
+          io.github.rotate4j.spi.FetchResult r = backend.fetch(context);
+          inCall();
+          return r;
+        }
+
+        @Override
+        public Credential renew(Credential lease, io.github.rotate4j.spi.FetchContext context) {
+          Credential c = backend.renew(lease, context);
+          inCall();
+          return c;
+        }
+
+        @Override
+        public void revoke(Credential lease) {
+          backend.revoke(lease);
+        }
+      };
       Executor io = task -> {
         if (hanging && !inline) {
           calls.addLast(task);
@@ -192,7 +226,7 @@ class EngineSimulationTest {
           task.run();
         }
       };
-      this.credential = (RefreshingCredential) RotatingCredential.builder("sim", backend)
+      this.credential = (RefreshingCredential) RotatingCredential.builder("sim", provider)
           .clock(time.clock()).scheduler(time.scheduler()).ioExecutor(io).eventExecutor(Runnable::run)
           .random(new Random(seed))
           .refreshPolicy(RefreshPolicy.custom().attemptTimeout(setup.attemptTimeout())
@@ -222,6 +256,17 @@ class EngineSimulationTest {
       switch (s.kind()) {
         case ADVANCE -> time.advance(Duration.ofMillis(s.arg()));
         case DELIVER -> deliverOne();
+        case DELIVER_LATE -> {
+          // the backend answers after the attempt timed out (time passes while the call runs)
+          // (armed for the next call when none is held: it then hits whatever call comes next)
+          duringCall = () -> time.advance(setup.attemptTimeout().plusMillis(s.arg()));
+          deliverOne();
+        }
+        case DELIVER_CLOSING -> {
+          // close() runs while the backend works on the call
+          duringCall = this::close;
+          deliverOne();
+        }
         case HANG -> hanging = true;
         case UNHANG -> {
           hanging = false;
@@ -251,6 +296,14 @@ class EngineSimulationTest {
         }
         case CALL -> call();
         case CLOSE -> close();
+      }
+    }
+
+    void inCall() {
+      Runnable hook = duringCall;
+      duringCall = null;
+      if (hook != null) {
+        hook.run();
       }
     }
 

@@ -109,7 +109,9 @@ public final class ManualTime {
       try {
         next = queue.peek();
         if (next == null || next.due.isAfter(target)) {
-          now = target;
+          if (target.isAfter(now)) {
+            now = target; // a task that advanced time itself may have gone further: never move back
+          }
           return;
         }
         queue.poll();
