@@ -165,6 +165,8 @@ final class RefreshingCredential extends RotatingCredential {
   private volatile Credential servable;
   /** For get()'s message when it must throw: read without the lock. */
   private volatile String lastFailureMessage;
+  /** The same without the backend and path, for exceptions whose prefix already names them. */
+  private volatile String lastFailureReason;
   /** The last failure the backend itself produced (not an open breaker), for messages. */
   private volatile String lastBackendFailure;
 
@@ -257,7 +259,7 @@ final class RefreshingCredential extends RotatingCredential {
 
   /** Lock-free: get() calls it when DOWN. */
   private CredentialException unavailable(Snapshot s) {
-    String last = lastFailureMessage;
+    String last = lastFailureReason;
     String suffix = last == null ? "" : " (last failure: " + last + ")";
     return switch (s.phase) {
       case EXPIRED -> origin.expired("credential version " + s.ring.current().version() + " expired at "
@@ -314,7 +316,7 @@ final class RefreshingCredential extends RotatingCredential {
   }
 
   private String lastFailureSuffix() {
-    String last = lastFailureMessage;
+    String last = lastFailureReason;
     return last == null ? "" : " (last failure: " + last + ")";
   }
 
@@ -343,7 +345,11 @@ final class RefreshingCredential extends RotatingCredential {
       if (cycle.deadline != null) {
         cycle.deadline.cancel();
       }
-      if (e == null) {
+      String keyFieldProblem = e == null ? keyFieldProblem(c) : null;
+      if (keyFieldProblem != null) {
+        ready.completeExceptionally(origin.startupFailure(keyFieldProblem, null));
+        close();
+      } else if (e == null) {
         ready.complete(this);
       } else {
         Throwable cause = unwrap(e);
@@ -357,6 +363,15 @@ final class RefreshingCredential extends RotatingCredential {
     }
     runAttempt(cycle, 0);
     return ready;
+  }
+
+  /** A configured keyField the first credential does not have: start fails rather than every verify(). */
+  private String keyFieldProblem(Credential first) {
+    if (keyField == null || !(first.value() instanceof SecretValue.KeyValue kv) || kv.value().containsKey(keyField)) {
+      return null;
+    }
+    return "the keyField setting names '" + keyField + "', but version " + first.version()
+        + " has no such field (fields: " + kv.value().keySet() + ")";
   }
 
   private void failStartup(Cycle cycle) {
@@ -400,7 +415,7 @@ final class RefreshingCredential extends RotatingCredential {
       if (rejected != null && current != null && !current.version().equals(rejected.version())) {
         return CompletableFuture.completedFuture(current); // already replaced
       }
-      boolean forceAllowed = current == null || lastForcedRefresh == null
+      boolean forceAllowed = lastForcedRefresh == null
           || Duration.between(lastForcedRefresh, now).compareTo(policy.rejectionRateLimit()) >= 0;
       if (inFlight != null) {
         cycle = inFlight;
@@ -412,7 +427,7 @@ final class RefreshingCredential extends RotatingCredential {
         cycle = new Cycle(reason, Action.FETCH, false);
         inFlight = cycle;
         runAfter = 0;
-      } else if (rejected != null) {
+      } else if (rejected != null && current != null) {
         log.debug("{}: rejection of version {} ignored, last forced refresh at {}", origin, rejected.version(),
             lastForcedRefresh);
         return CompletableFuture.completedFuture(current);
@@ -798,6 +813,7 @@ final class RefreshingCredential extends RotatingCredential {
       failedAttempts++;
       lastFailure = new CredentialStatus.Failure(now, kind, message);
       lastFailureMessage = message;
+      lastFailureReason = CredentialOrigin.reasonOf(error);
       if (!circuitOpen) {
         lastBackendFailure = CredentialOrigin.reasonOf(error);
       }

@@ -107,6 +107,18 @@ class EventsAndMessagesTest {
   }
 
   @Test
+  void start_failsWhenTheKeyFieldSettingNamesNoField() {
+    InMemoryCredentialProvider backend = f.backend().initialValue(SecretValue.ofMap(Map.of("user", "u", "key", "k"))).build();
+    RotatingCredential c = f.builder(backend).keyField("apiKey").build();
+    assertThatThrownBy(c::start).isInstanceOf(CredentialStartupException.class)
+        .hasMessageContaining("keyField").hasMessageContaining("apiKey").hasMessageNotContaining("\"k\"");
+    try (RotatingCredential d = f.builder(backend).keyField("key").build()) {
+      d.start();
+      assertThat(d.verify("k")).isPresent();
+    }
+  }
+
+  @Test
   void matchCounts_keepOnlyVersionsStillInTheRing() {
     InMemoryCredentialProvider backend = f.staticBackend("key-1");
     try (RotatingCredential c = f.builder(backend).refreshPolicy(Fixture.policy().gracePeriod(Duration.ofMinutes(1)).build()).build()) {

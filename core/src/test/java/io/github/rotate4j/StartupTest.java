@@ -113,7 +113,7 @@ class StartupTest {
     assertThat(started).isCompletedExceptionally();
     assertThatThrownBy(started::get).cause().isInstanceOf(CredentialStartupException.class)
         .hasMessageContaining("start-up timeout of 3.00 s")
-        .hasMessageContaining("last failure: [in-memory secret/app/api-key] fetch failed (simulated transient failure)");
+        .hasMessageContaining("last failure: fetch failed (simulated transient failure)");
     assertThat(backend.fetchCount()).isEqualTo(2);
   }
 

@@ -59,11 +59,11 @@ class ReadmeExamplesTest {
         .ioExecutor(ManualTime.directExecutor()).eventExecutor(ManualTime.directExecutor())
         .build();
     java.util.concurrent.CompletableFuture<RotatingCredential> started = apiKey.startAsync();
-    time.advance(Duration.ofSeconds(30)); // a missing file is transient: 4 attempts, then the start fails
+    time.advance(Duration.ofSeconds(30)); // a missing file is transient: retried until the start-up timeout
     assertThat(started).isCompletedExceptionally();
     assertThatThrownBy(started::join).cause().isInstanceOf(CredentialStartupException.class)
-        .hasMessage("credential 'payments-api-key' [file " + missing + "]: could not fetch the first credential: "
-            + missing + " does not exist (yet); waiting for its writer");
+        .hasMessage("credential 'payments-api-key' [file " + missing + "]: no credential within the start-up timeout of 30.00 s"
+            + " (last failure: " + missing + " does not exist (yet); waiting for its writer)");
   }
 
   @Test
