@@ -556,7 +556,7 @@ final class RefreshingCredential extends RotatingCredential {
       lock.unlock();
     }
     try {
-      context.io.execute(() -> runCall(call));
+      context.ioFor(provider.backendId()).execute(() -> runCall(call));
     } catch (RejectedExecutionException e) {
       lock.lock();
       try {

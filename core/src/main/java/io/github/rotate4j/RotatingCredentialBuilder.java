@@ -22,9 +22,10 @@ import java.util.random.RandomGeneratorFactory;
  *
  * <p>Everything has a default: the refresh policy ({@link RefreshPolicy#ofDefaults()}), the retry
  * policy ({@link #DEFAULT_RETRY_CONFIG}), the circuit breaker ({@link #DEFAULT_CIRCUIT_BREAKER_CONFIG}),
- * the system UTC clock, and daemon threads owned by the credential for scheduling
- * ({@code rotate4j-scheduler-*}), backend I/O ({@code rotate4j-io-*}) and events
- * ({@code rotate4j-events-*}). A {@link CredentialRegistry} shares its threads between credentials.
+ * the system UTC clock, and daemon threads for scheduling ({@code rotate4j-scheduler-*}), backend
+ * I/O ({@code rotate4j-io-*}) and events ({@code rotate4j-events-*}) that every credential and
+ * registry without executors of its own shares, created on first use and stopped when the last of
+ * them closes.
  */
 public final class RotatingCredentialBuilder {
 
