@@ -378,7 +378,8 @@ final class RefreshingCredential extends RotatingCredential {
       return null;
     }
     return "the keyField setting names '" + keyField + "', but version " + first.version()
-        + " has no such field (fields: " + kv.value().keySet() + ")";
+        + " has no such field (it has " + kv.value().size() + " field(s); their names are not shown: in a"
+        + " misread file a name can be the secret itself)";
   }
 
   private void failStartup(Cycle cycle) {
