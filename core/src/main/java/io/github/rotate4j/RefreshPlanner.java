@@ -72,6 +72,48 @@ final class RefreshPlanner {
     return next.isAfter(now) ? next : next.plus(interval);
   }
 
+  /** Polls far from a scheduled rotation stretch up to this many intervals. */
+  static final int MAX_STRETCH_INTERVALS = 12;
+  /** Around a scheduled rotation, polls come this many times per interval. */
+  static final int CLOSE_POLLS_PER_INTERVAL = 5;
+
+  /**
+   * Schedule-aware polling: the next grid point after {@code notBefore}, but far from the secret's
+   * scheduled rotation ({@code next_rotation}) the poller skips grid points (at most
+   * {@value #MAX_STRETCH_INTERVALS} intervals ahead, half the way to the rotation, and never past two
+   * intervals before it), and from two intervals before the rotation to one interval after it, it
+   * polls {@value #CLOSE_POLLS_PER_INTERVAL} times per interval on a finer grid with the same phase.
+   * Unscheduled rotations are still seen at the normal pace near the rotation and through
+   * rejection-driven refresh ({@code call}, {@code reportRejected}) everywhere else.
+   */
+  Instant nextPollBase(Instant base, Instant notBefore, Instant now, Instant nextRotation) {
+    Instant regular = nextPollBase(base, notBefore);
+    if (nextRotation == null) {
+      return regular;
+    }
+    Duration interval = policy.refreshInterval();
+    Instant windowStart = nextRotation.minus(interval);
+    Instant windowEnd = nextRotation.plus(interval);
+    if (!now.isBefore(windowStart.minus(interval)) && now.isBefore(windowEnd)) {
+      // close to the rotation: a finer grid with the same phase
+      Duration step = interval.dividedBy(CLOSE_POLLS_PER_INTERVAL);
+      Instant fine = base;
+      Instant earliest = now.plus(step.dividedBy(2));
+      if (fine.isBefore(earliest)) {
+        long steps = Duration.between(fine, earliest).toNanos() / Math.max(1, step.toNanos()) + 1;
+        fine = fine.plus(step.multipliedBy(steps));
+      }
+      return fine.isBefore(regular) ? fine : regular;
+    }
+    if (now.isBefore(windowStart)) {
+      Duration half = Duration.between(now, windowStart).dividedBy(2);
+      Instant target = now.plus(min(half, interval.multipliedBy(MAX_STRETCH_INTERVALS)));
+      Instant stretched = nextPollBase(base, target);
+      return stretched.isAfter(windowStart) ? nextPollBase(base, windowStart.minus(interval)) : stretched;
+    }
+    return regular;
+  }
+
   /** A poll near its grid point: ±jitter of the interval around it, never before {@code now}. */
   Instant pollAt(Instant base, Instant now) {
     Duration spread = scale(policy.refreshInterval(), policy.jitter());

@@ -72,6 +72,8 @@ final class RefreshingCredential extends RotatingCredential {
 
   /** A renewal that returns less than this share of the lease's TTL has hit the max TTL. */
   private static final double NEAR_MAX_TTL_SHARE = 0.9;
+  /** Match counts of versions that left the ring are kept for this many of them. */
+  static final int RETIRED_MATCH_COUNTS = 4;
   /** Retry intervals are asked for at most this attempt number (exponential functions overflow). */
   private static final int MAX_BACKOFF_ATTEMPT = 16;
 
@@ -176,6 +178,7 @@ final class RefreshingCredential extends RotatingCredential {
   private Call outstanding;
   private Scheduler.Cancellable refreshTask;
   private Instant nextRefreshAt;
+  private Instant pollPhase;
   private Instant pollBase;
   private Instant lastSuccess;
   private CredentialStatus.Failure lastFailure;
@@ -191,6 +194,8 @@ final class RefreshingCredential extends RotatingCredential {
   private long successfulRefreshes;
   private long failedAttempts;
   private long rotations;
+  /** Versions that left the ring and still have match counts, oldest first. */
+  private final java.util.ArrayDeque<String> retiredMatchVersions = new java.util.ArrayDeque<>();
   /** Leases this process obtained that have not expired (pruned as they do), for revocation on close. */
   private final Map<String, Credential> issuedLeases = new LinkedHashMap<>();
 
@@ -894,9 +899,15 @@ final class RefreshingCredential extends RotatingCredential {
     Credential c = snapshot.servable;
     Optional<Instant> end = c.expiresAt();
     if (end.isEmpty()) {
-      pollBase = pollBase == null
-          ? planner.firstPollBase(now)
-          : planner.nextPollBase(pollBase, now.plus(policy.refreshInterval().dividedBy(2)));
+      // every grid point is computed from the first one (the phase), so that the finer grid around a
+      // scheduled rotation never shifts it
+      Instant nextRotation = c.nextRotation().orElse(null);
+      if (pollPhase == null) {
+        pollPhase = planner.firstPollBase(now);
+        pollBase = pollPhase;
+      } else {
+        pollBase = planner.nextPollBase(pollPhase, now.plus(policy.refreshInterval().dividedBy(2)), now, nextRotation);
+      }
       schedule(planner.pollAt(pollBase, now), Action.FETCH, now);
       return;
     }
@@ -1093,14 +1104,26 @@ final class RefreshingCredential extends RotatingCredential {
     return match;
   }
 
-  /** Match counts are kept only for versions still in the ring. */
+  /**
+   * Under lock: match counts are kept for the versions in the ring and the last
+   * {@value #RETIRED_MATCH_COUNTS} that left it (so that an operator still sees whether a retired key
+   * was presented), not for every version ever seen.
+   */
   private void forgetMatchesOutside(KeyRing ring) {
     if (matches.isEmpty()) {
       return;
     }
     Set<String> live = new HashSet<>();
     ring.entries().forEach(e -> live.add(e.credential().version()));
-    matches.keySet().retainAll(live);
+    retiredMatchVersions.removeIf(live::contains);
+    for (String version : matches.keySet()) {
+      if (!live.contains(version) && !retiredMatchVersions.contains(version)) {
+        retiredMatchVersions.addLast(version);
+      }
+    }
+    while (retiredMatchVersions.size() > RETIRED_MATCH_COUNTS) {
+      matches.remove(retiredMatchVersions.pollFirst());
+    }
   }
 
   @Override

@@ -109,7 +109,11 @@ public abstract class RotatingCredential implements AutoCloseable {
    */
   public abstract Optional<KeyMatch> verify(String presentedKey);
 
-  /** Matches counted by {@link #verify} since start, by version. */
+  /**
+   * Matches counted by {@link #verify} since start, by version: for the versions in the key ring and
+   * the last four that left it (older ones are forgotten, so that the map does not grow with every
+   * rotation). {@link #matchCountsBySlot()} keeps monotonic totals for metrics.
+   */
   public abstract Map<String, Long> matchCounts();
 
   /**

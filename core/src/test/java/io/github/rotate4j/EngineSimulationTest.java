@@ -52,7 +52,7 @@ class EngineSimulationTest {
   static final int STEPS = 40;
 
   enum Kind { ADVANCE, DELIVER, DELIVER_LATE, DELIVER_CLOSING, HANG, UNHANG, FAIL_TRANSIENT, FAIL_PERMANENT, RECOVER, ROTATE, STAGE, PROMOTE,
-    LEASE_LOSS, REFRESH_NOW, REJECTED, CALL, CLOSE }
+    LEASE_LOSS, REFRESH_NOW, REJECTED, CALL, NEXT_ROTATION, CLOSE }
 
   record Step(Kind kind, long arg) {
     @Override
@@ -138,7 +138,7 @@ class EngineSimulationTest {
           : p < 46 ? Kind.DELIVER_CLOSING : p < 51 ? Kind.HANG : p < 56 ? Kind.UNHANG
           : p < 63 ? Kind.FAIL_TRANSIENT : p < 65 ? Kind.FAIL_PERMANENT : p < 72 ? Kind.RECOVER : p < 78 ? Kind.ROTATE
           : p < 80 ? Kind.STAGE : p < 82 ? Kind.PROMOTE : p < 84 ? Kind.LEASE_LOSS : p < 90 ? Kind.REFRESH_NOW
-          : p < 94 ? Kind.REJECTED : p < 99 ? Kind.CALL : Kind.CLOSE;
+          : p < 94 ? Kind.REJECTED : p < 97 ? Kind.CALL : p < 99 ? Kind.NEXT_ROTATION : Kind.CLOSE;
       long arg = switch (k) {
         case ADVANCE -> switch (r.nextInt(4)) {
           case 0 -> 1 + r.nextInt(1_000);
@@ -148,6 +148,7 @@ class EngineSimulationTest {
         };
         case FAIL_TRANSIENT -> 1 + r.nextInt(6);
         case DELIVER_LATE -> 1 + r.nextInt(30_000);
+        case NEXT_ROTATION -> (long) (r.nextDouble() * horizon * 40) - horizon;
         default -> 0;
       };
       steps.add(new Step(k, arg));
@@ -287,6 +288,7 @@ class EngineSimulationTest {
           }
         }
         case LEASE_LOSS -> backend.expireLeases();
+        case NEXT_ROTATION -> backend.nextRotation(time.now().plusMillis(s.arg())); // schedule-aware polling
         case REFRESH_NOW -> futures.add(credential.refreshNow());
         case REJECTED -> {
           Credential c = servedOrNull();

@@ -114,4 +114,41 @@ class RefreshPlannerTest {
     Duration wait = planner.cycleBackoff(1, NOW, expiry, Duration.ofSeconds(10), false);
     assertThat(NOW.plus(wait)).isAfterOrEqualTo(expiry).isBefore(expiry.plusSeconds(2));
   }
+
+  @Test
+  void scheduleAwarePolling_slowFarFromARotation_closeAroundIt_onTheSamePhase() {
+    Duration interval = RefreshPolicy.DEFAULT_REFRESH_INTERVAL;
+    Instant phase = NOW.plusSeconds(17);
+    Instant rotation = NOW.plus(Duration.ofDays(3));
+    Instant far = planner.nextPollBase(phase, NOW.plus(interval.dividedBy(2)), NOW, rotation);
+    assertThat(Duration.between(NOW, far)).as("far from the rotation: up to 12 intervals apart")
+        .isGreaterThan(interval.multipliedBy(11)).isLessThanOrEqualTo(interval.multipliedBy(13));
+    assertThat(Duration.between(phase, far).toNanos() % interval.toNanos()).isZero();
+
+    Instant justBefore = rotation.minus(interval.dividedBy(2));
+    Instant close = planner.nextPollBase(phase, justBefore.plus(interval.dividedBy(2)), justBefore, rotation);
+    assertThat(Duration.between(justBefore, close)).as("around the rotation: five polls per interval")
+        .isLessThanOrEqualTo(interval.dividedBy(5));
+    assertThat(Duration.between(phase, close).toNanos() % interval.dividedBy(5).toNanos()).isZero();
+
+    Instant after = rotation.plus(interval.multipliedBy(3));
+    Instant normal = planner.nextPollBase(phase, after.plus(interval.dividedBy(2)), after, rotation);
+    assertThat(normal).isEqualTo(planner.nextPollBase(phase, after.plus(interval.dividedBy(2))));
+    assertThat(planner.nextPollBase(phase, NOW.plus(interval.dividedBy(2)), NOW, null))
+        .isEqualTo(planner.nextPollBase(phase, NOW.plus(interval.dividedBy(2))));
+  }
+
+  @Test
+  void renewal_leavesRoomForAReplacement_ifItComesBackShort() {
+    Duration ttl = Duration.ofSeconds(60);
+    Instant end = NOW.plus(ttl);
+    Duration attempt = planner.attemptTimeout(ttl); // 6 s
+    Instant latest = planner.latestReplacement(end, ttl).minus(attempt); // end - 30 s - 6 s
+    List<Instant> draws = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      draws.add(planner.renewalWithRoom(NOW, end, ttl, false, attempt));
+    }
+    assertThat(draws).allSatisfy(t -> assertThat(t).isAfter(NOW).isBeforeOrEqualTo(latest));
+    assertThat(draws.stream().filter(latest::equals).count()).as("drawn over a window, not clamped").isLessThan(5);
+  }
 }
