@@ -7,4 +7,7 @@
  * <p>Null policy: parameters are non-null unless documented otherwise; methods never return
  * {@code null} — absent values are {@link java.util.Optional} or empty collections.
  */
+@NullMarked
 package io.github.rotate4j;
+
+import org.jspecify.annotations.NullMarked;
