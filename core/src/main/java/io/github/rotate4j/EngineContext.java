@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Time, threads and circuit breakers shared by the credentials of one registry (or owned by one
@@ -23,10 +24,10 @@ final class EngineContext implements AutoCloseable {
   final Executor io;
   final Executor events;
   private final List<ExecutorService> owned = new ArrayList<>();
-  private final ScheduledThreadPoolExecutor ownedScheduler;
+  private final @Nullable ScheduledThreadPoolExecutor ownedScheduler;
   private final ConcurrentHashMap<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
 
-  EngineContext(Clock clock, Scheduler scheduler, Executor io, Executor events) {
+  EngineContext(@Nullable Clock clock, @Nullable Scheduler scheduler, @Nullable Executor io, @Nullable Executor events) {
     this.clock = clock != null ? clock : Clock.systemUTC();
     if (scheduler != null) {
       this.scheduler = scheduler;

@@ -42,6 +42,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 import java.util.random.RandomGeneratorFactory;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,11 +71,11 @@ final class RefreshingCredential extends RotatingCredential {
   /** What readers see; replaced whole on every change. */
   private static final class Snapshot {
     static final Snapshot NOT_STARTED = new Snapshot(null, null, Phase.NOT_STARTED);
-    final Credential servable; // null when get() must throw
-    final KeyRing ring; // null before the first fetch
+    final @Nullable Credential servable; // null when get() must throw
+    final @Nullable KeyRing ring; // null before the first fetch
     final Phase phase;
 
-    Snapshot(Credential servable, KeyRing ring, Phase phase) {
+    Snapshot(@Nullable Credential servable, @Nullable KeyRing ring, Phase phase) {
       this.servable = servable;
       this.ring = ring;
       this.phase = phase;
@@ -108,7 +109,7 @@ final class RefreshingCredential extends RotatingCredential {
   private final Predicate<Throwable> isRejection;
   private final boolean lazy;
   private final boolean revokeOnClose;
-  private final String keyField;
+  private final @Nullable String keyField;
   private final List<CredentialListener> listeners = new CopyOnWriteArrayList<>();
   private final ConcurrentHashMap<String, LongAdder> matches = new ConcurrentHashMap<>();
   private final Map<KeySlot, LongAdder> slotMatches = new java.util.EnumMap<>(Map.of(
@@ -116,31 +117,31 @@ final class RefreshingCredential extends RotatingCredential {
 
   private volatile Snapshot snapshot = Snapshot.NOT_STARTED;
   /** The hot path's one volatile field: always {@code snapshot.servable}, written right after it. */
-  private volatile Credential servable;
+  private volatile @Nullable Credential servable;
 
   private final ReentrantLock lock = new ReentrantLock();
   // everything below is guarded by lock
   private boolean started;
-  private Cycle inFlight;
-  private Scheduler.Cancellable refreshTask;
-  private Instant nextRefreshAt;
-  private Scheduler.Cancellable expiryTask;
-  private Scheduler.Cancellable warningTask;
-  private Scheduler.Cancellable pruneTask;
-  private Scheduler.Cancellable overdueTask;
-  private Instant lastSuccess;
-  private CredentialStatus.Failure lastFailure;
+  private @Nullable Cycle inFlight;
+  private Scheduler.@Nullable Cancellable refreshTask;
+  private @Nullable Instant nextRefreshAt;
+  private Scheduler.@Nullable Cancellable expiryTask;
+  private Scheduler.@Nullable Cancellable warningTask;
+  private Scheduler.@Nullable Cancellable pruneTask;
+  private Scheduler.@Nullable Cancellable overdueTask;
+  private @Nullable Instant lastSuccess;
+  private CredentialStatus.@Nullable Failure lastFailure;
   private int consecutiveFailures;
-  private Instant lastForcedRefresh;
-  private Duration leaseTtl;
+  private @Nullable Instant lastForcedRefresh;
+  private @Nullable Duration leaseTtl;
   private boolean nearMaxTtl;
-  private String overdueReported;
+  private @Nullable String overdueReported;
   private long successfulRefreshes;
   private long failedAttempts;
   private long rotations;
   private final Map<String, Credential> issuedLeases = new LinkedHashMap<>();
 
-  RefreshingCredential(RotatingCredentialBuilder b, EngineContext shared) {
+  RefreshingCredential(RotatingCredentialBuilder b, @Nullable EngineContext shared) {
     this.name = b.name;
     this.provider = b.provider;
     this.policy = b.policy != null ? b.policy : RefreshPolicy.ofDefaults();
@@ -199,8 +200,8 @@ final class RefreshingCredential extends RotatingCredential {
   private CredentialException unavailable(Snapshot s) {
     return switch (s.phase) {
       case EXPIRED -> new CredentialExpiredException(name, provider.backend(), provider.path(),
-          "credential version " + s.ring.current().version() + " expired at "
-              + s.ring.current().expiresAt().map(Instant::toString).orElse("?")
+          "credential version " + java.util.Objects.requireNonNull(s.ring).current().version() + " expired at "
+              + java.util.Objects.requireNonNull(s.ring).current().expiresAt().map(Instant::toString).orElse("?")
               + " and no replacement could be fetched" + lastFailureSuffix());
       case CLOSED -> new CredentialUnavailableException(name, provider.backend(), provider.path(), "closed", null);
       default -> new CredentialUnavailableException(name, provider.backend(), provider.path(),
@@ -337,7 +338,7 @@ final class RefreshingCredential extends RotatingCredential {
     return onDemand(FetchReason.REJECTED, rejected);
   }
 
-  private CompletableFuture<Credential> onDemand(FetchReason reason, Credential rejected) {
+  private CompletableFuture<Credential> onDemand(FetchReason reason, @Nullable Credential rejected) {
     Cycle cycle;
     int runAfter = -1; // attempts so far of the cycle whose next attempt runs now, or -1
     lock.lock();
@@ -363,7 +364,7 @@ final class RefreshingCredential extends RotatingCredential {
       } else {
         if (!forceAllowed) {
           log.debug("credential '{}': rejection of version {} ignored, last forced refresh at {}",
-              name, rejected.version(), lastForcedRefresh);
+              name, rejected == null ? null : rejected.version(), lastForcedRefresh);
           return CompletableFuture.completedFuture(current);
         }
         cycle = new Cycle(reason, Action.FETCH);
@@ -445,7 +446,7 @@ final class RefreshingCredential extends RotatingCredential {
       Object result = null;
       Throwable error = null;
       try {
-        result = action == Action.RENEW ? provider.renew(current, ctx) : provider.fetch(ctx);
+        result = action == Action.RENEW ? provider.renew(java.util.Objects.requireNonNull(current), ctx) : provider.fetch(ctx);
         if (result == null) {
           error = new PermanentBackendException(name, provider.backend(), provider.path(),
               "provider returned nothing from " + action.name().toLowerCase(), null);
@@ -461,7 +462,7 @@ final class RefreshingCredential extends RotatingCredential {
       long elapsed = System.nanoTime() - startNanos;
       if (error == null) {
         breaker.onSuccess(elapsed, TimeUnit.NANOSECONDS);
-        onAttemptSucceeded(cycle, attempt, action, result);
+        onAttemptSucceeded(cycle, attempt, action, java.util.Objects.requireNonNull(result));
       } else {
         breaker.onError(elapsed, TimeUnit.NANOSECONDS, error);
         onAttemptFailed(cycle, attempt, error, false);
@@ -528,12 +529,12 @@ final class RefreshingCredential extends RotatingCredential {
       seen.add(pendingVersion);
     }
     Duration grace = policy.gracePeriod();
-    if (rotated && !grace.isZero() && !old.isExpiredAt(now)) {
+    if (rotated && old != null && !grace.isZero() && !old.isExpiredAt(now)) {
       previous.add(new KeyRing.Entry(old, KeySlot.PREVIOUS, earliest(now.plus(grace), old.expiresAt().orElse(null))));
       seen.add(old.version());
     }
     if (s.ring != null) {
-      for (KeyRing.Entry e : s.ring.entries()) {
+      for (KeyRing.Entry e : java.util.Objects.requireNonNull(s.ring).entries()) {
         if (e.slot() == KeySlot.PREVIOUS && e.isValidAt(now) && seen.add(e.credential().version())) {
           previous.add(e);
         }
@@ -578,7 +579,7 @@ final class RefreshingCredential extends RotatingCredential {
   private void applyRenewal(Credential renewed, Instant now, List<CredentialEvent> events) {
     Snapshot s = snapshot;
     List<KeyRing.Entry> entries = new ArrayList<>();
-    for (KeyRing.Entry e : s.ring.entries()) {
+    for (KeyRing.Entry e : java.util.Objects.requireNonNull(s.ring).entries()) {
       entries.add(e.slot() == KeySlot.CURRENT
           ? new KeyRing.Entry(renewed, KeySlot.CURRENT, renewed.expiresAt().orElse(null))
           : e);
@@ -666,7 +667,7 @@ final class RefreshingCredential extends RotatingCredential {
 
   /** Under lock: schedules the refresh that follows a success. */
   private void planNext(Instant now) {
-    Credential c = snapshot.servable;
+    Credential c = java.util.Objects.requireNonNull(snapshot.servable);
     Optional<Instant> end = c.expiresAt();
     if (end.isEmpty()) {
       scheduleRefresh(jitter(policy.refreshInterval()), Action.FETCH, now);
@@ -695,7 +696,7 @@ final class RefreshingCredential extends RotatingCredential {
 
   /** Under lock: expiry, expiry warning, grace-window pruning and overdue checks for the new snapshot. */
   private void scheduleLifecycle(Instant now) {
-    Credential c = snapshot.servable;
+    Credential c = java.util.Objects.requireNonNull(snapshot.servable);
     cancel(expiryTask);
     cancel(warningTask);
     expiryTask = null;
@@ -719,7 +720,7 @@ final class RefreshingCredential extends RotatingCredential {
   private void schedulePrune(Instant now) {
     cancel(pruneTask);
     pruneTask = null;
-    snapshot.ring.entries().stream()
+    java.util.Objects.requireNonNull(snapshot.ring).entries().stream()
         .filter(e -> e.slot() != KeySlot.CURRENT)
         .map(e -> earliest(e.validUntil(), e.credential().expiresAt().orElse(null)))
         .filter(t -> t != null)
@@ -737,7 +738,7 @@ final class RefreshingCredential extends RotatingCredential {
       }
       Instant now = context.clock.instant();
       List<KeyRing.Entry> kept = new ArrayList<>();
-      for (KeyRing.Entry e : s.ring.entries()) {
+      for (KeyRing.Entry e : java.util.Objects.requireNonNull(s.ring).entries()) {
         if (e.slot() == KeySlot.CURRENT || e.isValidAt(now)) {
           kept.add(e);
         } else {
@@ -779,7 +780,7 @@ final class RefreshingCredential extends RotatingCredential {
       lock.unlock();
     }
     emit(expired);
-    if (refresh) {
+    if (refresh && cycle != null) {
       runAttempt(cycle, 0);
     }
   }
@@ -860,7 +861,7 @@ final class RefreshingCredential extends RotatingCredential {
     throw lastRejection;
   }
 
-  private Credential awaitQuietly(CompletableFuture<Credential> f) {
+  private @Nullable Credential awaitQuietly(CompletableFuture<Credential> f) {
     try {
       return f.get(policy.attemptTimeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
@@ -888,7 +889,7 @@ final class RefreshingCredential extends RotatingCredential {
         presentedKey.getBytes(java.nio.charset.StandardCharsets.UTF_8), context.clock.instant(), keyField);
     match.ifPresent(m -> {
       matches.computeIfAbsent(m.version(), v -> new LongAdder()).increment();
-      slotMatches.get(m.slot()).increment();
+      java.util.Objects.requireNonNull(slotMatches.get(m.slot())).increment();
     });
     return match;
   }
@@ -1041,14 +1042,14 @@ final class RefreshingCredential extends RotatingCredential {
     return a.compareTo(b) <= 0 ? a : b;
   }
 
-  private static Instant earliest(Instant a, Instant b) {
+  private static @Nullable Instant earliest(@Nullable Instant a, @Nullable Instant b) {
     if (a == null) {
       return b;
     }
     return b == null || a.isBefore(b) ? a : b;
   }
 
-  private static void cancel(Scheduler.Cancellable task) {
+  private static void cancel(Scheduler.@Nullable Cancellable task) {
     if (task != null) {
       task.cancel();
     }

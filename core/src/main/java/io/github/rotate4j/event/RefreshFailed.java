@@ -3,18 +3,20 @@ package io.github.rotate4j.event;
 import io.github.rotate4j.FailureKind;
 import java.time.Instant;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A refresh attempt failed. The last good credential keeps being served until its hard expiry.
  *
  * @param attempt the attempt number within the current refresh cycle, from 1
  * @param kind whether the failure is retried
- * @param nextAttempt when the engine tries again ({@code null} never happens: refresh never stops)
+ * @param nextAttempt when the engine tries again; {@code null} when a start that fails gives up (a
+ *     running credential always tries again)
  * @param message a description naming backend and path; never a secret
  * @param error the failure
  */
 public record RefreshFailed(
-    String credentialName, Instant time, int attempt, FailureKind kind, Instant nextAttempt, String message, Throwable error)
+    String credentialName, Instant time, int attempt, FailureKind kind, @Nullable Instant nextAttempt, String message, Throwable error)
     implements CredentialEvent {
 
   /** When the next attempt is scheduled. */

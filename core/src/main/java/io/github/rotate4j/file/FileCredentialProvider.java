@@ -29,6 +29,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a secret from a file, or from a directory of files, as written by Vault Agent (templates
@@ -103,8 +104,8 @@ public final class FileCredentialProvider implements CredentialProvider {
   private final Format format;
   private final boolean stripTrailingNewline;
   private final List<String> keys;
-  private final String usernameKey;
-  private final String passwordKey;
+  private final @Nullable String usernameKey;
+  private final @Nullable String passwordKey;
   private final long maxSize;
   private final VolumeReader reader;
 
@@ -113,8 +114,8 @@ public final class FileCredentialProvider implements CredentialProvider {
       Format format,
       boolean stripTrailingNewline,
       List<String> keys,
-      String usernameKey,
-      String passwordKey,
+      @Nullable String usernameKey,
+      @Nullable String passwordKey,
       long maxSize,
       ContentReader contentReader) {
     this.location = location;
@@ -238,7 +239,7 @@ public final class FileCredentialProvider implements CredentialProvider {
         throw permanentFailure(name, missingMessage + " '" + key + "' (keys: " + values.keySet() + ")");
       }
     }
-    return SecretValue.ofUsernamePassword(values.get(usernameKey), values.get(passwordKey));
+    return SecretValue.ofUsernamePassword(Objects.requireNonNull(values.get(usernameKey)), Objects.requireNonNull(values.get(passwordKey)));
   }
 
   private Map<String, String> parseProperties(String name, VolumeReader.Entry entry) {
@@ -308,7 +309,7 @@ public final class FileCredentialProvider implements CredentialProvider {
     return sb.append(']').toString();
   }
 
-  private static <T> T once(String setting, T current, T value) {
+  private static <T> T once(String setting, @Nullable T current, T value) {
     Objects.requireNonNull(value, setting);
     if (current != null) {
       throw new IllegalStateException(setting + " was already set to " + current);
@@ -337,12 +338,12 @@ public final class FileCredentialProvider implements CredentialProvider {
    */
   public static final class FileBuilder {
     private final Path file;
-    private Format format;
-    private Boolean keepTrailingNewline;
-    private String usernameKey;
-    private String passwordKey;
-    private Long maxSize;
-    private ContentReader contentReader;
+    private @Nullable Format format;
+    private @Nullable Boolean keepTrailingNewline;
+    private @Nullable String usernameKey;
+    private @Nullable String passwordKey;
+    private @Nullable Long maxSize;
+    private @Nullable ContentReader contentReader;
 
     private FileBuilder(Path file) {
       this.file = Objects.requireNonNull(file, "file");
@@ -420,12 +421,12 @@ public final class FileCredentialProvider implements CredentialProvider {
    */
   public static final class DirectoryBuilder {
     private final Path directory;
-    private Boolean keepTrailingNewline;
-    private List<String> keys;
-    private String usernameKey;
-    private String passwordKey;
-    private Long maxSize;
-    private ContentReader contentReader;
+    private @Nullable Boolean keepTrailingNewline;
+    private @Nullable List<String> keys;
+    private @Nullable String usernameKey;
+    private @Nullable String passwordKey;
+    private @Nullable Long maxSize;
+    private @Nullable ContentReader contentReader;
 
     private DirectoryBuilder(Path directory) {
       this.directory = Objects.requireNonNull(directory, "directory");

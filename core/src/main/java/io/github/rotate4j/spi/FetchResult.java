@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a backend holds now: the current version, older versions it still knows (for the grace
@@ -14,9 +15,9 @@ public final class FetchResult {
 
   private final Credential current;
   private final List<Credential> previous;
-  private final Credential pending;
+  private final @Nullable Credential pending;
 
-  private FetchResult(Credential current, List<Credential> previous, Credential pending) {
+  private FetchResult(Credential current, List<Credential> previous, @Nullable Credential pending) {
     this.current = Objects.requireNonNull(current, "current");
     this.previous = List.copyOf(previous);
     this.pending = pending;
@@ -57,7 +58,7 @@ public final class FetchResult {
   public static final class Builder {
     private final Credential current;
     private final List<Credential> previous = new ArrayList<>();
-    private Credential pending;
+    private @Nullable Credential pending;
 
     private Builder(Credential current) {
       this.current = Objects.requireNonNull(current, "current");
@@ -69,7 +70,8 @@ public final class FetchResult {
       return this;
     }
 
-    public Builder pending(Credential credential) {
+    /** The version staged but not promoted yet (AWSPENDING); {@code null} (the default) means none. */
+    public Builder pending(@Nullable Credential credential) {
       this.pending = credential;
       return this;
     }
