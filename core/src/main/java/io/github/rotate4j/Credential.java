@@ -269,7 +269,7 @@ public final class Credential {
     }
 
     /** The hard expiry; {@code null} for none. */
-    public Builder expiresAt(Instant expiresAt) {
+    public Builder expiresAt(@Nullable Instant expiresAt) {
       this.expiresAt = expiresAt;
       return this;
     }
@@ -282,7 +282,7 @@ public final class Credential {
     }
 
     /** When the secret is due to be rotated next; {@code null} for unknown. */
-    public Builder nextRotation(Instant nextRotation) {
+    public Builder nextRotation(@Nullable Instant nextRotation) {
       this.nextRotation = nextRotation;
       return this;
     }

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -103,7 +104,7 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
   private final String secretId;
   private final SecretsManagerClient client;
   private final boolean ownsClient;
-  private final AwsRequestOverrideConfiguration requestOverride;
+  private final @Nullable AwsRequestOverrideConfiguration requestOverride;
   private final SecretDecoder decoder;
   private final String backendId;
 
@@ -292,7 +293,7 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
   }
 
   @SafeVarargs
-  private static <T> T firstNonNull(T... values) {
+  private static <T> @Nullable T firstNonNull(T... values) {
     for (T v : values) {
       if (v != null) {
         return v;
@@ -324,14 +325,14 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
    */
   public static final class Builder {
     private final String secretId;
-    private Region region;
-    private URI endpointOverride;
-    private AwsCredentialsProvider credentialsProvider;
-    private SdkHttpClient httpClient;
-    private SecretsManagerClient client;
-    private Duration apiCallTimeout;
-    private Duration connectTimeout;
-    private SecretFormat format;
+    private @Nullable Region region;
+    private @Nullable URI endpointOverride;
+    private @Nullable AwsCredentialsProvider credentialsProvider;
+    private @Nullable SdkHttpClient httpClient;
+    private @Nullable SecretsManagerClient client;
+    private @Nullable Duration apiCallTimeout;
+    private @Nullable Duration connectTimeout;
+    private @Nullable SecretFormat format;
 
     private Builder(String secretId) {
       Objects.requireNonNull(secretId, "secretId");
@@ -454,7 +455,7 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
       return d;
     }
 
-    private static <T> T once(String setting, T current, T value) {
+    private static <T> T once(String setting, @Nullable T current, T value) {
       Objects.requireNonNull(value, setting);
       if (current != null) {
         throw new IllegalStateException(setting + " was already set to " + current);

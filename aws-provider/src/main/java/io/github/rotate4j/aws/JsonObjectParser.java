@@ -2,6 +2,7 @@ package io.github.rotate4j.aws;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Parses one JSON object into a flat string map. Scalars keep their JSON text (strings unescaped);
@@ -87,7 +88,7 @@ final class JsonObjectParser {
   }
 
   /** A field value of the top-level object: its text, or null for JSON null. */
-  private String topLevelValue() throws MalformedJsonException {
+  private @Nullable String topLevelValue() throws MalformedJsonException {
     if (peekIs('"')) {
       return string();
     }
