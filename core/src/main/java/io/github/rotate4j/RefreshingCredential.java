@@ -217,7 +217,7 @@ final class RefreshingCredential extends RotatingCredential {
     this.scheduler = new GuardedScheduler(context.scheduler, origin.toString());
     this.breaker = s.circuitBreaker() != null
         ? s.circuitBreaker()
-        : context.breakerFor(provider.backendId(), s.circuitBreakerConfig());
+        : context.breakerFor(provider.backendId(), java.util.Objects.requireNonNull(s.circuitBreakerConfig()));
     this.events = new EventDispatcher<>(context.events, EventDispatcher.DEFAULT_CAPACITY, origin.toString());
     this.isRejection = s.rejectionClassifier();
     this.lazy = s.lazyStart();

@@ -100,13 +100,13 @@ public final class FetchResult {
       return this;
     }
 
-    public Builder pending(Credential credential) {
+    public Builder pending(@Nullable Credential credential) {
       this.pending = credential;
       return this;
     }
 
     /** When the backend will change the secret next (see {@link FetchResult#nextChange()}); {@code null} for unknown. */
-    public Builder nextChange(Instant nextChange) {
+    public Builder nextChange(@Nullable Instant nextChange) {
       this.nextChange = nextChange;
       return this;
     }
