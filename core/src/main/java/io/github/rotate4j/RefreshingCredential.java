@@ -605,7 +605,9 @@ final class RefreshingCredential extends RotatingCredential {
     Object result = null;
     Throwable error = null;
     try {
-      result = call.action == Action.RENEW ? provider.renew(java.util.Objects.requireNonNull(call.renewing, "renewing"), call.context) : provider.fetch(call.context);
+      result = call.action == Action.RENEW
+          ? provider.renew(java.util.Objects.requireNonNull(call.renewing, "renewing"), call.context)
+          : provider.fetch(call.context);
       if (result == null) {
         error = origin.permanentFailure("provider returned nothing from " + call.action.name().toLowerCase(), null);
       }
