@@ -1,5 +1,7 @@
 package io.github.rotate4j;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A backend failed to serve a credential. Providers throw {@link TransientBackendException} or
  * {@link PermanentBackendException}; the refresh engine retries the first kind and not the second.
@@ -11,7 +13,7 @@ public abstract sealed class BackendException extends CredentialException
 
   private final int httpStatus;
 
-  BackendException(String credentialName, String backend, String path, String message, Throwable cause, int httpStatus) {
+  BackendException(@Nullable String credentialName, @Nullable String backend, @Nullable String path, String message, @Nullable Throwable cause, int httpStatus) {
     super(credentialName, backend, path, message, cause);
     this.httpStatus = httpStatus;
   }

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One version of a secret: its value, its version id and its lifetime. Immutable and safe to share
@@ -28,12 +29,12 @@ public final class Credential {
   private final SecretValue value;
   private final String version;
   private final Instant issuedAt;
-  private final Instant expiresAt;
+  private final @Nullable Instant expiresAt;
   private final boolean renewable;
-  private final String leaseId;
-  private final Instant nextRotation;
+  private final @Nullable String leaseId;
+  private final @Nullable Instant nextRotation;
   private final Map<String, String> metadata;
-  private volatile byte[] presentedDigest;
+  private volatile byte @Nullable [] presentedDigest;
 
   private Credential(Builder b) {
     this.value = Objects.requireNonNull(b.value, "value must be set");
@@ -189,7 +190,7 @@ public final class Credential {
    * SHA-256 of the presented form, where {@code keyField} (if not null) names the field of a
    * key/value secret that callers present.
    */
-  byte[] presentedDigest(String keyField) {
+  byte[] presentedDigest(@Nullable String keyField) {
     if (keyField == null || !(value instanceof SecretValue.KeyValue kv)) {
       return presentedDigest();
     }
@@ -242,12 +243,12 @@ public final class Credential {
   /** Builds a {@link Credential}. Not thread-safe. */
   public static final class Builder {
     private final String version;
-    private SecretValue value;
-    private Instant issuedAt;
-    private Instant expiresAt;
+    private @Nullable SecretValue value;
+    private @Nullable Instant issuedAt;
+    private @Nullable Instant expiresAt;
     private boolean renewable;
-    private String leaseId;
-    private Instant nextRotation;
+    private @Nullable String leaseId;
+    private @Nullable Instant nextRotation;
     private final Map<String, String> metadata = new LinkedHashMap<>();
 
     private Builder(String version) {
@@ -269,7 +270,7 @@ public final class Credential {
     }
 
     /** The hard expiry; {@code null} for none. */
-    public Builder expiresAt(Instant expiresAt) {
+    public Builder expiresAt(@Nullable Instant expiresAt) {
       this.expiresAt = expiresAt;
       return this;
     }
@@ -282,7 +283,7 @@ public final class Credential {
     }
 
     /** When the secret is due to be rotated next; {@code null} for unknown. */
-    public Builder nextRotation(Instant nextRotation) {
+    public Builder nextRotation(@Nullable Instant nextRotation) {
       this.nextRotation = nextRotation;
       return this;
     }

@@ -1,6 +1,7 @@
 package io.github.rotate4j;
 
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Root of every exception Rotate4j throws. Unchecked. Carries the credential name, backend and path
@@ -10,9 +11,9 @@ public class CredentialException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 
-  private final String credentialName;
-  private final String backend;
-  private final String path;
+  private final @Nullable String credentialName;
+  private final @Nullable String backend;
+  private final @Nullable String path;
   private final String reason;
 
   /**
@@ -22,7 +23,7 @@ public class CredentialException extends RuntimeException {
    * @param message what went wrong; must not contain a secret
    * @param cause the cause, or {@code null}
    */
-  public CredentialException(String credentialName, String backend, String path, String message, Throwable cause) {
+  public CredentialException(@Nullable String credentialName, @Nullable String backend, @Nullable String path, String message, @Nullable Throwable cause) {
     super(describe(credentialName, backend, path, message), cause);
     this.credentialName = credentialName;
     this.backend = backend;
@@ -35,7 +36,7 @@ public class CredentialException extends RuntimeException {
     return reason;
   }
 
-  private static String describe(String credentialName, String backend, String path, String message) {
+  private static String describe(@Nullable String credentialName, @Nullable String backend, @Nullable String path, String message) {
     StringBuilder sb = new StringBuilder();
     if (credentialName != null) {
       sb.append("credential '").append(credentialName).append("'");

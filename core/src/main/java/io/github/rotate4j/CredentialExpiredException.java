@@ -1,5 +1,7 @@
 package io.github.rotate4j;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The credential's hard expiry has passed and no fresh one could be fetched: Rotate4j never returns
  * a credential it knows to be expired.
@@ -8,7 +10,7 @@ public final class CredentialExpiredException extends CredentialException {
 
   private static final long serialVersionUID = 1L;
 
-  public CredentialExpiredException(String credentialName, String backend, String path, String message) {
+  public CredentialExpiredException(@Nullable String credentialName, @Nullable String backend, @Nullable String path, String message) {
     super(credentialName, backend, path, message, null);
   }
 }

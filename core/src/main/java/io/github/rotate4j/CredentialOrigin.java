@@ -1,6 +1,7 @@
 package io.github.rotate4j;
 
 import io.github.rotate4j.spi.CredentialProvider;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What every message about one credential names: the credential, its backend and its path. The one
@@ -17,7 +18,7 @@ record CredentialOrigin(String name, String backend, String path, String backend
     return new TransientBackendException(name, backend, path, reason, cause);
   }
 
-  PermanentBackendException permanentFailure(String reason, Throwable cause) {
+  PermanentBackendException permanentFailure(String reason, @Nullable Throwable cause) {
     return new PermanentBackendException(name, backend, path, reason, cause);
   }
 
@@ -29,7 +30,7 @@ record CredentialOrigin(String name, String backend, String path, String backend
     return new CredentialExpiredException(name, backend, path, reason);
   }
 
-  CredentialStartupException startupFailure(String reason, Throwable cause) {
+  CredentialStartupException startupFailure(String reason, @Nullable Throwable cause) {
     return new CredentialStartupException(name, backend, path, reason, cause);
   }
 

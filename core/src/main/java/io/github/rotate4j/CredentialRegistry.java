@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Many named rotating credentials sharing one scheduler, one I/O executor, one event executor and
@@ -122,10 +123,10 @@ public final class CredentialRegistry implements AutoCloseable {
 
   /** Configures a {@link CredentialRegistry}. Not thread-safe. */
   public static final class Builder {
-    private Clock clock;
-    private Scheduler scheduler;
-    private Executor ioExecutor;
-    private Executor eventExecutor;
+    private @Nullable Clock clock;
+    private @Nullable Scheduler scheduler;
+    private @Nullable Executor ioExecutor;
+    private @Nullable Executor eventExecutor;
     private final Map<String, Registration> registrations = new LinkedHashMap<>();
 
     private Builder() {}

@@ -3,6 +3,7 @@ package io.github.rotate4j;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Instant;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A point-in-time view of a rotating credential, for health checks and dashboards. Immutable;
@@ -15,13 +16,13 @@ public final class CredentialStatus {
 
   private final String name;
   private final CredentialState state;
-  private final String currentVersion;
-  private final Instant issuedAt;
-  private final Instant expiresAt;
-  private final Instant lastSuccess;
-  private final Failure lastFailure;
+  private final @Nullable String currentVersion;
+  private final @Nullable Instant issuedAt;
+  private final @Nullable Instant expiresAt;
+  private final @Nullable Instant lastSuccess;
+  private final @Nullable Failure lastFailure;
   private final int consecutiveFailures;
-  private final Instant nextRefresh;
+  private final @Nullable Instant nextRefresh;
   private final CircuitBreaker.State circuitState;
   private final long successfulRefreshes;
   private final long failedAttempts;
@@ -30,13 +31,13 @@ public final class CredentialStatus {
   CredentialStatus(
       String name,
       CredentialState state,
-      String currentVersion,
-      Instant issuedAt,
-      Instant expiresAt,
-      Instant lastSuccess,
-      Failure lastFailure,
+      @Nullable String currentVersion,
+      @Nullable Instant issuedAt,
+      @Nullable Instant expiresAt,
+      @Nullable Instant lastSuccess,
+      @Nullable Failure lastFailure,
       int consecutiveFailures,
-      Instant nextRefresh,
+      @Nullable Instant nextRefresh,
       CircuitBreaker.State circuitState,
       long successfulRefreshes,
       long failedAttempts,

@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +38,7 @@ final class EngineContext implements AutoCloseable {
   private final boolean sharedIo;
   private final SharedThreads shared;
   private final ReentrantLock borrowLock = new ReentrantLock();
-  private volatile DefaultThreads borrowed; // taken on first use, given back on close
+  private volatile @Nullable DefaultThreads borrowed; // taken on first use, given back on close
   private boolean closed; // guarded by borrowLock
   private final ConcurrentHashMap<String, Executor> ioByBackend = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
@@ -45,11 +46,12 @@ final class EngineContext implements AutoCloseable {
   /** The process-wide default threads that stand-alone credentials and registries share. */
   static final SharedThreads PROCESS_THREADS = new SharedThreads(IoSettings::fromSystemProperties);
 
-  EngineContext(Clock clock, Scheduler scheduler, Executor io, Executor events) {
+  EngineContext(@Nullable Clock clock, @Nullable Scheduler scheduler, @Nullable Executor io, @Nullable Executor events) {
     this(clock, scheduler, io, events, PROCESS_THREADS);
   }
 
-  EngineContext(Clock clock, Scheduler scheduler, Executor io, Executor events, SharedThreads shared) {
+  EngineContext(@Nullable Clock clock, @Nullable Scheduler scheduler, @Nullable Executor io, @Nullable Executor events,
+      SharedThreads shared) {
     this.shared = Objects.requireNonNull(shared, "shared");
     this.clock = clock != null ? clock : Clock.systemUTC();
     // what the caller does not supply is borrowed from the default threads when first used, so a
@@ -190,7 +192,7 @@ final class EngineContext implements AutoCloseable {
   static final class SharedThreads {
     private final java.util.function.Supplier<IoSettings> settings;
     private final ReentrantLock lock = new ReentrantLock();
-    private DefaultThreads current; // guarded by lock
+    private @Nullable DefaultThreads current; // guarded by lock
     private int users; // guarded by lock
 
     SharedThreads(java.util.function.Supplier<IoSettings> settings) {
@@ -228,7 +230,7 @@ final class EngineContext implements AutoCloseable {
     }
 
     /** The default threads if somebody holds them now (for tests and diagnostics). */
-    DefaultThreads current() {
+    @Nullable DefaultThreads current() {
       lock.lock();
       try {
         return current;

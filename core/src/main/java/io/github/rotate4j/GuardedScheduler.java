@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +20,7 @@ final class GuardedScheduler implements Scheduler {
 
   private static final Logger log = LoggerFactory.getLogger(RotatingCredential.class);
   private static final Object FALLBACK_LOCK = new Object();
-  private static ScheduledThreadPoolExecutor fallback; // guarded by FALLBACK_LOCK
+  private static @Nullable ScheduledThreadPoolExecutor fallback; // guarded by FALLBACK_LOCK
 
   private final Scheduler delegate;
   private final String owner;

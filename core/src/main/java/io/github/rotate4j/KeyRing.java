@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The credentials that are valid right now: the current one, the previous ones still inside their
@@ -28,7 +29,7 @@ public final class KeyRing {
    * @param validUntil end of its validity in the ring: the earlier of its grace end and its hard
    *     expiry; {@code null} when neither applies
    */
-  public record Entry(Credential credential, KeySlot slot, Instant validUntil) {
+  public record Entry(Credential credential, KeySlot slot, @Nullable Instant validUntil) {
     public Entry {
       Objects.requireNonNull(credential, "credential");
       Objects.requireNonNull(slot, "slot");
@@ -147,7 +148,7 @@ public final class KeyRing {
    *
    * @throws IllegalStateException if an entry has no such field
    */
-  public Optional<KeyMatch> match(byte[] presented, Instant now, String keyField) {
+  public Optional<KeyMatch> match(byte[] presented, Instant now, @Nullable String keyField) {
     Objects.requireNonNull(presented, "presented");
     Objects.requireNonNull(now, "now");
     byte[] digest = Credential.sha256(presented);

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a key ring changes: after a fetch, after a renewal, and as grace windows end. Pure: every
@@ -28,7 +29,7 @@ final class KeyRingTransitions {
   /** The outcome of a fetch: the new ring, and how the current version changed. */
   record AfterFetch(KeyRing ring, boolean first, boolean rotated, boolean contentChanged) {}
 
-  static AfterFetch afterFetch(KeyRing old, FetchResult r, Instant now, Duration grace) {
+  static AfterFetch afterFetch(@Nullable KeyRing old, FetchResult r, Instant now, Duration grace) {
     Credential fresh = r.current();
     Credential oldCurrent = old == null ? null : old.current();
     boolean rotated = oldCurrent != null && !oldCurrent.version().equals(fresh.version());
@@ -65,7 +66,7 @@ final class KeyRingTransitions {
           addIfValid(previous, new KeyRing.Entry(p, KeySlot.PREVIOUS, until), now);
         }
       } else {
-        if (rotated && seen.add(oldCurrent.version())) {
+        if (rotated && seen.add(java.util.Objects.requireNonNull(oldCurrent).version())) {
           addIfValid(previous, new KeyRing.Entry(oldCurrent, KeySlot.PREVIOUS,
               earliest(now.plus(grace), oldCurrent.expiresAt().orElse(null))), now);
         }
@@ -125,7 +126,7 @@ final class KeyRingTransitions {
     }
   }
 
-  static Instant earliest(Instant a, Instant b) {
+  static @Nullable Instant earliest(@Nullable Instant a, @Nullable Instant b) {
     if (a == null) {
       return b;
     }

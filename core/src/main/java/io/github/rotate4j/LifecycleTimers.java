@@ -2,6 +2,7 @@ package io.github.rotate4j;
 
 import java.time.Duration;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The timers that follow the current credential: hard expiry, the expiry warning, the end of grace
@@ -31,10 +32,10 @@ final class LifecycleTimers {
 
   private final Scheduler scheduler;
   private final Handler handler;
-  private Scheduler.Cancellable expiry;
-  private Scheduler.Cancellable warning;
-  private Scheduler.Cancellable prune;
-  private Scheduler.Cancellable overdue;
+  private Scheduler.@Nullable Cancellable expiry;
+  private Scheduler.@Nullable Cancellable warning;
+  private Scheduler.@Nullable Cancellable prune;
+  private Scheduler.@Nullable Cancellable overdue;
 
   LifecycleTimers(Scheduler scheduler, Handler handler) {
     this.scheduler = scheduler;
@@ -42,7 +43,7 @@ final class LifecycleTimers {
   }
 
   /** Re-arms every timer for a new current credential {@code c} (or a renewed one) and its ring. */
-  void follow(Credential c, KeyRing ring, Instant now, Duration ttl, Duration warningSetting) {
+  void follow(Credential c, KeyRing ring, Instant now, @Nullable Duration ttl, Duration warningSetting) {
     cancel(expiry);
     cancel(warning);
     expiry = null;
@@ -87,7 +88,7 @@ final class LifecycleTimers {
     expiry = warning = prune = overdue = null;
   }
 
-  private static void cancel(Scheduler.Cancellable c) {
+  private static void cancel(Scheduler.@Nullable Cancellable c) {
     if (c != null) {
       c.cancel();
     }

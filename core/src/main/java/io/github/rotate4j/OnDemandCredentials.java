@@ -11,6 +11,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Rotating credentials created on first use: {@link #get(String) get(name)} builds a credential from
@@ -143,13 +144,13 @@ public final class OnDemandCredentials implements AutoCloseable {
   /** Configures {@link OnDemandCredentials}. Not thread-safe; each setting may be made once. */
   public static final class Builder {
     final Function<String, ? extends CredentialProvider> providerFactory;
-    Long maximumSize;
-    Duration expireAfterIdle;
-    BiConsumer<String, RotatingCredentialBuilder> customizer;
-    Clock clock;
-    Scheduler scheduler;
-    Executor ioExecutor;
-    Executor eventExecutor;
+    @Nullable Long maximumSize;
+    @Nullable Duration expireAfterIdle;
+    @Nullable BiConsumer<String, RotatingCredentialBuilder> customizer;
+    @Nullable Clock clock;
+    @Nullable Scheduler scheduler;
+    @Nullable Executor ioExecutor;
+    @Nullable Executor eventExecutor;
 
     private Builder(Function<String, ? extends CredentialProvider> providerFactory) {
       this.providerFactory = providerFactory;
@@ -221,7 +222,7 @@ public final class OnDemandCredentials implements AutoCloseable {
       return new OnDemandCredentials(this);
     }
 
-    private static <T> T once(String setting, T current, T value) {
+    private static <T> T once(String setting, @Nullable T current, T value) {
       Objects.requireNonNull(value, setting);
       if (current != null) {
         throw new IllegalStateException(setting + " was already set to " + current);

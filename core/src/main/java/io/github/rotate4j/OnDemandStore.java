@@ -19,6 +19,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -129,7 +130,7 @@ final class OnDemandStore {
     cache.synchronous().invalidate(name);
   }
 
-  private void onRemoval(String name, RotatingCredential credential, RemovalCause cause) {
+  private void onRemoval(@Nullable String name, @Nullable RotatingCredential credential, RemovalCause cause) {
     if (credential == null) {
       return; // a start that failed: already closed
     }

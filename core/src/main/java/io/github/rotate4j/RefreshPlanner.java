@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Every timing decision of the engine, and nothing else: when to poll, renew or replace, how long an
@@ -86,7 +87,7 @@ final class RefreshPlanner {
    * Unscheduled rotations are still seen at the normal pace near the rotation and through
    * rejection-driven refresh ({@code call}, {@code reportRejected}) everywhere else.
    */
-  Instant nextPollBase(Instant base, Instant notBefore, Instant now, Instant nextRotation) {
+  Instant nextPollBase(Instant base, Instant notBefore, Instant now, @Nullable Instant nextRotation) {
     Instant regular = nextPollBase(base, notBefore);
     if (nextRotation == null) {
       return regular;
@@ -194,7 +195,7 @@ final class RefreshPlanner {
    * How long one backend call may take: the policy's attempt timeout, but at most a tenth of the
    * lease's TTL (never under 100 ms), so that a short lease still leaves room for retries.
    */
-  Duration attemptTimeout(Duration ttl) {
+  Duration attemptTimeout(@Nullable Duration ttl) {
     Duration configured = policy.attemptTimeout();
     if (ttl == null) {
       return configured;
@@ -204,7 +205,7 @@ final class RefreshPlanner {
   }
 
   /** Whether a lease of this TTL is too short for the configured attempt timeout (worth a warning). */
-  boolean tooShortForPolicy(Duration ttl) {
+  boolean tooShortForPolicy(@Nullable Duration ttl) {
     return ttl != null && attemptTimeout(ttl).compareTo(policy.attemptTimeout()) < 0;
   }
 
@@ -215,7 +216,7 @@ final class RefreshPlanner {
    * {@code attemptsLeft} remaining attempts (each up to {@code attemptTimeout}) all fit before
    * {@code expiry}. Empty when there is no room left for another attempt.
    */
-  Optional<Duration> retryDelay(Duration proposed, Instant now, Instant expiry, Duration attemptTimeout, int attemptsLeft) {
+  Optional<Duration> retryDelay(Duration proposed, Instant now, @Nullable Instant expiry, Duration attemptTimeout, int attemptsLeft) {
     if (expiry == null) {
       return Optional.of(proposed);
     }
@@ -234,7 +235,7 @@ final class RefreshPlanner {
    * once the credential has expired, and never past the point where an attempt could still finish
    * before {@code expiry}; when no attempt fits before it any more, shortly after {@code expiry}.
    */
-  Duration cycleBackoff(int failedCycles, Instant now, Instant expiry, Duration attemptTimeout, boolean expired) {
+  Duration cycleBackoff(int failedCycles, Instant now, @Nullable Instant expiry, Duration attemptTimeout, boolean expired) {
     Duration cap = min(policy.recoveryInterval(), policy.refreshInterval());
     if (expired) {
       cap = cap.dividedBy(EXPIRED_PROBE_DIVISOR);

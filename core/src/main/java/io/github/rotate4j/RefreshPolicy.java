@@ -3,6 +3,7 @@ package io.github.rotate4j;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * When a rotating credential refreshes, how long old keys stay valid, and how long start-up and
@@ -39,7 +40,7 @@ public final class RefreshPolicy {
   private final double jitter;
   private final Duration refreshInterval;
   private final Duration gracePeriod;
-  private final Duration minOverlap;
+  private final @Nullable Duration minOverlap;
   private final Duration rejectionRateLimit;
   private final Duration startupTimeout;
   private final Duration attemptTimeout;
@@ -170,7 +171,7 @@ public final class RefreshPolicy {
     private double jitter = DEFAULT_JITTER;
     private Duration refreshInterval = DEFAULT_REFRESH_INTERVAL;
     private Duration gracePeriod = DEFAULT_GRACE_PERIOD;
-    private Duration minOverlap;
+    private @Nullable Duration minOverlap;
     private Duration rejectionRateLimit = DEFAULT_REJECTION_RATE_LIMIT;
     private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
     private Duration attemptTimeout = DEFAULT_ATTEMPT_TIMEOUT;

@@ -42,6 +42,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,11 +85,11 @@ final class RefreshingCredential extends RotatingCredential {
   /** What readers see; replaced whole on every change. */
   private static final class Snapshot {
     static final Snapshot NOT_STARTED = new Snapshot(null, null, Phase.NOT_STARTED);
-    final Credential servable; // null when get() must throw
-    final KeyRing ring; // null before the first fetch and after close
+    final @Nullable Credential servable; // null when get() must throw
+    final @Nullable KeyRing ring; // null before the first fetch and after close
     final Phase phase;
 
-    Snapshot(Credential servable, KeyRing ring, Phase phase) {
+    Snapshot(@Nullable Credential servable, @Nullable KeyRing ring, Phase phase) {
       this.servable = servable;
       this.ring = ring;
       this.phase = phase;
@@ -104,7 +105,7 @@ final class RefreshingCredential extends RotatingCredential {
     int attempts;
     boolean waitingForRetry;
     boolean waitingForCall;
-    Scheduler.Cancellable deadline;
+    Scheduler.@Nullable Cancellable deadline;
 
     Cycle(FetchReason reason, Action action, boolean startup) {
       this.reason = reason;
@@ -118,17 +119,17 @@ final class RefreshingCredential extends RotatingCredential {
     final Cycle cycle;
     final int attempt;
     final Action action;
-    final Credential renewing;
+    final @Nullable Credential renewing;
     final FetchContext context;
     final Duration timeout;
     long startNanos;
-    Scheduler.Cancellable timeoutTask;
-    Thread thread;
+    Scheduler.@Nullable Cancellable timeoutTask;
+    @Nullable Thread thread;
     boolean answered;
     boolean timedOut;
     boolean interrupted;
 
-    Call(Cycle cycle, int attempt, Action action, Credential renewing, FetchContext context, Duration timeout) {
+    Call(Cycle cycle, int attempt, Action action, @Nullable Credential renewing, FetchContext context, Duration timeout) {
       this.cycle = cycle;
       this.attempt = attempt;
       this.action = action;
@@ -155,7 +156,7 @@ final class RefreshingCredential extends RotatingCredential {
   private final Predicate<Throwable> isRejection;
   private final boolean lazy;
   private final boolean revokeOnClose;
-  private final String keyField;
+  private final @Nullable String keyField;
   private final LifecycleTimers timers;
   private final Consumer<CircuitBreakerOnStateTransitionEvent> breakerMember = this::onBreakerTransition;
   private final ConcurrentHashMap<String, LongAdder> matches = new ConcurrentHashMap<>();
@@ -164,35 +165,35 @@ final class RefreshingCredential extends RotatingCredential {
 
   private volatile Snapshot snapshot = Snapshot.NOT_STARTED;
   /** The hot path's one volatile field: always {@code snapshot.servable}, written right after it. */
-  private volatile Credential servable;
+  private volatile @Nullable Credential servable;
   /** For get()'s message when it must throw: read without the lock. */
-  private volatile String lastFailureMessage;
+  private volatile @Nullable String lastFailureMessage;
   /** The same without the backend and path, for exceptions whose prefix already names them. */
-  private volatile String lastFailureReason;
+  private volatile @Nullable String lastFailureReason;
   /** The last failure the backend itself produced (not an open breaker), for messages. */
-  private volatile String lastBackendFailure;
+  private volatile @Nullable String lastBackendFailure;
 
   private final ReentrantLock lock = new ReentrantLock();
   // everything below is guarded by lock
-  private Cycle inFlight;
-  private Call outstanding;
-  private Scheduler.Cancellable refreshTask;
-  private Instant nextRefreshAt;
-  private Instant pollPhase;
-  private Instant pollBase;
+  private @Nullable Cycle inFlight;
+  private @Nullable Call outstanding;
+  private Scheduler.@Nullable Cancellable refreshTask;
+  private @Nullable Instant nextRefreshAt;
+  private @Nullable Instant pollPhase;
+  private @Nullable Instant pollBase;
   /** When the backend said it will change the secret next, if it did (a Vault static role's rotation). */
-  private Instant nextChange;
-  private Instant lastSuccess;
-  private CredentialStatus.Failure lastFailure;
+  private @Nullable Instant nextChange;
+  private @Nullable Instant lastSuccess;
+  private CredentialStatus.@Nullable Failure lastFailure;
   private int consecutiveFailures;
   private int failedCycles;
-  private Instant degradedSince;
-  private Instant lastForcedRefresh;
-  private Duration leaseTtl;
+  private @Nullable Instant degradedSince;
+  private @Nullable Instant lastForcedRefresh;
+  private @Nullable Duration leaseTtl;
   private boolean nearMaxTtl;
   private boolean renewedOnce;
   private boolean shortTtlWarned;
-  private String overdueReported; // version@due
+  private @Nullable String overdueReported; // version@due
   private long successfulRefreshes;
   private long failedAttempts;
   private long rotations;
@@ -216,7 +217,7 @@ final class RefreshingCredential extends RotatingCredential {
     this.scheduler = new GuardedScheduler(context.scheduler, origin.toString());
     this.breaker = s.circuitBreaker() != null
         ? s.circuitBreaker()
-        : context.breakerFor(provider.backendId(), s.circuitBreakerConfig());
+        : context.breakerFor(provider.backendId(), java.util.Objects.requireNonNull(s.circuitBreakerConfig()));
     this.events = new EventDispatcher<>(context.events, EventDispatcher.DEFAULT_CAPACITY, origin.toString());
     this.isRejection = s.rejectionClassifier();
     this.lazy = s.lazyStart();
@@ -265,6 +266,7 @@ final class RefreshingCredential extends RotatingCredential {
   }
 
   /** Lock-free: get() calls it when DOWN. */
+  @SuppressWarnings("NullAway") // an EXPIRED snapshot keeps the ring whose current version expired
   private CredentialException unavailable(Snapshot s) {
     String last = lastFailureReason;
     String suffix = last == null ? "" : " (last failure: " + last + ")";
@@ -373,7 +375,7 @@ final class RefreshingCredential extends RotatingCredential {
   }
 
   /** A configured keyField the first credential does not have: start fails rather than every verify(). */
-  private String keyFieldProblem(Credential first) {
+  private @Nullable String keyFieldProblem(Credential first) {
     if (keyField == null || !(first.value() instanceof SecretValue.KeyValue kv) || kv.value().containsKey(keyField)) {
       return null;
     }
@@ -409,7 +411,7 @@ final class RefreshingCredential extends RotatingCredential {
     return onDemand(FetchReason.REJECTED, java.util.Objects.requireNonNull(rejected, "rejected"));
   }
 
-  private CompletableFuture<Credential> onDemand(FetchReason reason, Credential rejected) {
+  private CompletableFuture<Credential> onDemand(FetchReason reason, @Nullable Credential rejected) {
     Cycle cycle;
     int runAfter = -1; // attempts so far of the cycle whose next attempt runs now, or -1
     lock.lock();
@@ -445,7 +447,7 @@ final class RefreshingCredential extends RotatingCredential {
         cycle = deferred;
         inFlight = deferred;
         deferred.waitingForRetry = true;
-        Instant at = lastForcedRefresh.plus(policy.rejectionRateLimit());
+        Instant at = java.util.Objects.requireNonNull(lastForcedRefresh).plus(policy.rejectionRateLimit());
         cancel(refreshTask);
         nextRefreshAt = at;
         refreshTask = scheduler.schedule(() -> runForced(deferred), Duration.between(now, at));
@@ -604,7 +606,9 @@ final class RefreshingCredential extends RotatingCredential {
     Object result = null;
     Throwable error = null;
     try {
-      result = call.action == Action.RENEW ? provider.renew(call.renewing, call.context) : provider.fetch(call.context);
+      result = call.action == Action.RENEW
+          ? provider.renew(java.util.Objects.requireNonNull(call.renewing, "renewing"), call.context)
+          : provider.fetch(call.context);
       if (result == null) {
         error = origin.permanentFailure("provider returned nothing from " + call.action.name().toLowerCase(), null);
       }
@@ -640,7 +644,7 @@ final class RefreshingCredential extends RotatingCredential {
       }
     }
     if (error == null) {
-      accept(call, result, late);
+      accept(call, java.util.Objects.requireNonNull(result), late);
     } else if (!late) {
       onAttemptFailed(call.cycle, call.attempt, error, false);
     } else {
@@ -732,7 +736,8 @@ final class RefreshingCredential extends RotatingCredential {
   }
 
   /** Under lock, after a fetch or renewal was applied: bookkeeping, logs, and the next plan. */
-  private Credential recordSuccess(Instant now, Cycle completed) {
+  @SuppressWarnings("NullAway") // called right after a success published a servable snapshot with its ring
+  private Credential recordSuccess(Instant now, @Nullable Cycle completed) {
     if (completed != null && inFlight == completed) {
       inFlight = null;
     }
@@ -755,6 +760,7 @@ final class RefreshingCredential extends RotatingCredential {
     return snapshot.servable;
   }
 
+  @SuppressWarnings("NullAway") // old is non-null whenever the transition says rotated or contentChanged
   private void applyFetch(FetchResult r, Instant now, List<CredentialEvent> out) {
     Snapshot s = snapshot;
     Credential old = s.ring == null ? null : s.ring.current();
@@ -768,7 +774,7 @@ final class RefreshingCredential extends RotatingCredential {
       if (!shortTtlWarned && planner.tooShortForPolicy(leaseTtl)) {
         shortTtlWarned = true;
         log.warn("{}: lease TTL {} is short for attemptTimeout {}; each attempt gets {} so that retries fit", origin,
-            DurationFormat.of(leaseTtl), DurationFormat.of(policy.attemptTimeout()),
+            DurationFormat.of(java.util.Objects.requireNonNull(leaseTtl)), DurationFormat.of(policy.attemptTimeout()),
             DurationFormat.of(planner.attemptTimeout(leaseTtl)));
       }
     }
@@ -792,6 +798,7 @@ final class RefreshingCredential extends RotatingCredential {
     checkOverdue(fresh, now, out);
   }
 
+  @SuppressWarnings("NullAway") // a renewal only follows a fetch, so the snapshot has a ring
   private void applyRenewal(Credential renewed, Instant now, List<CredentialEvent> out) {
     Snapshot s = snapshot;
     publish(new Snapshot(renewed, KeyRingTransitions.afterRenewal(s.ring, renewed), Phase.ACTIVE));
@@ -900,7 +907,7 @@ final class RefreshingCredential extends RotatingCredential {
 
   /** Under lock: schedules the refresh that follows a success. */
   private void planNext(Instant now) {
-    Credential c = snapshot.servable;
+    Credential c = java.util.Objects.requireNonNull(snapshot.servable, "planned after a success");
     Optional<Instant> end = c.expiresAt();
     if (end.isEmpty()) {
       // every grid point is computed from the first one (the phase), so that the finer grid around a
@@ -996,7 +1003,7 @@ final class RefreshingCredential extends RotatingCredential {
     }
     events.dispatch(expired);
     if (refresh) {
-      runAttempt(cycle, 0);
+      runAttempt(java.util.Objects.requireNonNull(cycle), 0);
     }
   }
 
@@ -1085,7 +1092,7 @@ final class RefreshingCredential extends RotatingCredential {
     throw lastRejection;
   }
 
-  private Credential awaitQuietly(CompletableFuture<Credential> f) {
+  private @Nullable Credential awaitQuietly(CompletableFuture<Credential> f) {
     try {
       return f.get(policy.attemptTimeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
@@ -1109,7 +1116,7 @@ final class RefreshingCredential extends RotatingCredential {
     }
     match.ifPresent(m -> {
       matches.computeIfAbsent(m.version(), v -> new LongAdder()).increment();
-      slotMatches.get(m.slot()).increment();
+      java.util.Objects.requireNonNull(slotMatches.get(m.slot())).increment();
     });
     return match;
   }
@@ -1292,7 +1299,7 @@ final class RefreshingCredential extends RotatingCredential {
 
   // ---- small helpers ---------------------------------------------------------------------------
 
-  private static void cancel(Scheduler.Cancellable task) {
+  private static void cancel(Scheduler.@Nullable Cancellable task) {
     if (task != null) {
       task.cancel();
     }

@@ -15,6 +15,7 @@ import java.util.concurrent.Executor;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 import java.util.random.RandomGeneratorFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Configures a {@link RotatingCredential}. Obtain one from {@link RotatingCredential#builder}.
@@ -56,19 +57,19 @@ public final class RotatingCredentialBuilder {
 
   final String name;
   final CredentialProvider provider;
-  RefreshPolicy policy;
-  RetryConfig retryConfig;
-  CircuitBreakerConfig circuitBreakerConfig;
-  CircuitBreaker circuitBreaker;
-  Clock clock;
-  Scheduler scheduler;
-  Executor ioExecutor;
-  Executor eventExecutor;
-  RandomGenerator random;
-  Predicate<Throwable> rejectionClassifier;
-  Boolean lazyStart;
-  Boolean revokeOnClose;
-  String keyField;
+  @Nullable RefreshPolicy policy;
+  @Nullable RetryConfig retryConfig;
+  @Nullable CircuitBreakerConfig circuitBreakerConfig;
+  @Nullable CircuitBreaker circuitBreaker;
+  @Nullable Clock clock;
+  @Nullable Scheduler scheduler;
+  @Nullable Executor ioExecutor;
+  @Nullable Executor eventExecutor;
+  @Nullable RandomGenerator random;
+  @Nullable Predicate<Throwable> rejectionClassifier;
+  @Nullable Boolean lazyStart;
+  @Nullable Boolean revokeOnClose;
+  @Nullable String keyField;
   final List<CredentialListener> listeners = new ArrayList<>();
 
   RotatingCredentialBuilder(String name, CredentialProvider provider) {
@@ -217,13 +218,13 @@ public final class RotatingCredentialBuilder {
       CredentialProvider provider,
       RefreshPolicy policy,
       RetryConfig retry,
-      CircuitBreaker circuitBreaker,
-      CircuitBreakerConfig circuitBreakerConfig,
+      @Nullable CircuitBreaker circuitBreaker,
+      @Nullable CircuitBreakerConfig circuitBreakerConfig,
       RandomGenerator random,
       Predicate<Throwable> rejectionClassifier,
       boolean lazyStart,
       boolean revokeOnClose,
-      String keyField,
+      @Nullable String keyField,
       List<CredentialListener> listeners) {}
 
   Settings settings() {
@@ -252,7 +253,7 @@ public final class RotatingCredentialBuilder {
     return false;
   }
 
-  private static <T> T once(String setting, T current, T value) {
+  private static <T> T once(String setting, @Nullable T current, T value) {
     Objects.requireNonNull(value, setting);
     if (current != null) {
       throw new IllegalStateException(setting + " was already set to " + current);

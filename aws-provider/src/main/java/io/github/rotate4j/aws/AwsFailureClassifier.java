@@ -11,6 +11,7 @@ import java.net.UnknownHostException;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
@@ -60,7 +61,7 @@ final class AwsFailureClassifier {
    *     {@code null}
    */
   static BackendException classify(
-      Throwable failure, String operation, String credentialName, String backend, String secretId, String where) {
+      Throwable failure, String operation, String credentialName, String backend, String secretId, @Nullable String where) {
     String prefix = operation + " failed for secret '" + secretId + "'" + (where == null ? "" : " (" + where + ")") + ": ";
     if (failure instanceof SdkServiceException service) {
       return classifyService(service, prefix, credentialName, backend, secretId);

@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -113,7 +114,7 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
   private final String secretId;
   private final SecretsManagerClient client;
   private final boolean ownsClient;
-  private final AwsRequestOverrideConfiguration requestOverride;
+  private final @Nullable AwsRequestOverrideConfiguration requestOverride;
   private final SecretDecoder decoder;
   private final SecretFormat format;
   private final String backendId;
@@ -389,7 +390,7 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
   }
 
   @SafeVarargs
-  private static <T> T firstNonNull(T... values) {
+  private static <T> @Nullable T firstNonNull(@Nullable T... values) {
     for (T v : values) {
       if (v != null) {
         return v;
@@ -421,15 +422,15 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
    */
   public static final class Builder {
     private final String secretId;
-    private Region region;
-    private URI endpointOverride;
-    private AwsCredentialsProvider credentialsProvider;
-    private SdkHttpClient httpClient;
-    private SecretsManagerClient client;
-    private Duration apiCallTimeout;
-    private Duration connectTimeout;
-    private SecretFormat format;
-    private Clock clock;
+    private @Nullable Region region;
+    private @Nullable URI endpointOverride;
+    private @Nullable AwsCredentialsProvider credentialsProvider;
+    private @Nullable SdkHttpClient httpClient;
+    private @Nullable SecretsManagerClient client;
+    private @Nullable Duration apiCallTimeout;
+    private @Nullable Duration connectTimeout;
+    private @Nullable SecretFormat format;
+    private @Nullable Clock clock;
 
     private Builder(String secretId) {
       Objects.requireNonNull(secretId, "secretId");
@@ -572,7 +573,7 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
       return d;
     }
 
-    private static <T> T once(String setting, T current, T value) {
+    private static <T> T once(String setting, @Nullable T current, T value) {
       Objects.requireNonNull(value, setting);
       if (current != null) {
         throw new IllegalStateException(setting + " was already set to " + current);

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns the text or bytes of one secret version into a {@link SecretValue} according to a
@@ -34,7 +35,7 @@ final class SecretDecoder {
    * @param text the {@code SecretString}, or {@code null}
    * @param binary the {@code SecretBinary}, or {@code null}
    */
-  SecretValue decode(String text, byte[] binary) throws UndecodableSecretException {
+  SecretValue decode(String text, byte @Nullable [] binary) throws UndecodableSecretException {
     if (text == null && binary == null) {
       throw new UndecodableSecretException("the version has neither SecretString nor SecretBinary");
     }

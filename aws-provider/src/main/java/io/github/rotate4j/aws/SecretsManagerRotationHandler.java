@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
@@ -202,7 +203,7 @@ public final class SecretsManagerRotationHandler {
     LOG.info("{}: createSecret: key {} staged as AWSPENDING version {}", store.describe(), issued.keyId(), token);
   }
 
-  private Optional<String> keyIdOf(SecretValue value, String token) {
+  private Optional<String> keyIdOf(SecretValue value, @Nullable String token) {
     Optional<String> id = issuer.keyIdOf(value);
     if (id.isEmpty() && token != null) {
       List<String> listed = issuer.keysIssuedFor(token);
@@ -284,8 +285,8 @@ public final class SecretsManagerRotationHandler {
   public static final class Builder {
     private final SecretsManagerClient client;
     private final KeyIssuer issuer;
-    private KeyVerifier verifier;
-    private UsageProbe usageProbe;
+    private @Nullable KeyVerifier verifier;
+    private @Nullable UsageProbe usageProbe;
     private Clock clock = Clock.systemUTC();
 
     private Builder(SecretsManagerClient client, KeyIssuer issuer) {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.protocols.jsoncore.JsonWriter;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
@@ -142,7 +143,7 @@ public final class SecretsManagerSecretStore implements SecretStore {
     }
   }
 
-  private static Optional<Instant> instant(String text) {
+  private static Optional<Instant> instant(@Nullable String text) {
     try {
       return Optional.ofNullable(text).map(Instant::parse);
     } catch (java.time.format.DateTimeParseException e) {
@@ -205,7 +206,7 @@ public final class SecretsManagerSecretStore implements SecretStore {
     Described d = describeSecret();
     requireHeld(d, j, "stage");
     Optional<String> pending = d.versionWith(AwsSecretsManagerProvider.AWSPENDING)
-        .filter(v -> !d.stages().get(v).contains(AwsSecretsManagerProvider.AWSCURRENT));
+        .filter(v -> !java.util.Objects.requireNonNull(d.stages().get(v)).contains(AwsSecretsManagerProvider.AWSCURRENT));
     if (pending.isPresent() && !pending.get().equals(j.rotationId())) {
       throw new RotationException(name, j.rotationId(), "AWSPENDING is on version " + pending.get()
           + ", left by a rotation that never finished; finish or cancel it first (remove the label: "
@@ -254,7 +255,7 @@ public final class SecretsManagerSecretStore implements SecretStore {
     return new String(w.getBytes(), java.nio.charset.StandardCharsets.UTF_8);
   }
 
-  private void moveStage(String stage, String to, String from, RotationJournal j) {
+  private void moveStage(String stage, @Nullable String to, String from, RotationJournal j) {
     try {
       client.updateSecretVersionStage(r -> r.secretId(secretId).versionStage(stage).moveToVersionId(to)
           .removeFromVersionId(from));

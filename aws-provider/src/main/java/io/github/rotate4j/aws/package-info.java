@@ -4,4 +4,7 @@
  * text, JSON, binary and database (username/password) secrets. Start with
  * {@link io.github.rotate4j.aws.AwsSecretsManagerProvider#builder(String)}.
  */
+@NullMarked
 package io.github.rotate4j.aws;
+
+import org.jspecify.annotations.NullMarked;

@@ -3,6 +3,7 @@ package io.github.rotate4j.event;
 import io.github.rotate4j.FailureKind;
 import java.time.Instant;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A refresh attempt failed. The last good credential keeps being served until its hard expiry.
@@ -15,7 +16,7 @@ import java.util.Optional;
  * @param error the failure
  */
 public record RefreshFailed(
-    String credentialName, Instant time, int attempt, FailureKind kind, Instant nextAttempt, String message, Throwable error)
+    String credentialName, Instant time, int attempt, FailureKind kind, @Nullable Instant nextAttempt, String message, Throwable error)
     implements CredentialEvent {
 
   /** When the next attempt is scheduled. */

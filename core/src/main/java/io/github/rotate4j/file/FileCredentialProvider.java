@@ -29,6 +29,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a secret from a file, or from a directory of files, as written by Vault Agent (templates
@@ -108,8 +109,8 @@ public final class FileCredentialProvider implements CredentialProvider {
   private final Format format;
   private final boolean stripTrailingNewline;
   private final List<String> keys;
-  private final String usernameKey;
-  private final String passwordKey;
+  private final @Nullable String usernameKey;
+  private final @Nullable String passwordKey;
   private final long maxSize;
   private final VolumeReader reader;
 
@@ -118,8 +119,8 @@ public final class FileCredentialProvider implements CredentialProvider {
       Format format,
       boolean stripTrailingNewline,
       List<String> keys,
-      String usernameKey,
-      String passwordKey,
+      @Nullable String usernameKey,
+      @Nullable String passwordKey,
       long maxSize,
       ContentReader contentReader,
       VolumeReader.Pause pause) {
@@ -235,6 +236,7 @@ public final class FileCredentialProvider implements CredentialProvider {
     }
   }
 
+  @SuppressWarnings("NullAway") // both keys were checked present just above
   private SecretValue fromMap(String name, Map<String, String> values, String missingMessage) {
     if (usernameKey == null) {
       return SecretValue.ofMap(values);
@@ -325,7 +327,7 @@ public final class FileCredentialProvider implements CredentialProvider {
     return sb.append(']').toString();
   }
 
-  private static <T> T once(String setting, T current, T value) {
+  private static <T> T once(String setting, @Nullable T current, T value) {
     Objects.requireNonNull(value, setting);
     if (current != null) {
       throw new IllegalStateException(setting + " was already set to " + current);
@@ -354,13 +356,13 @@ public final class FileCredentialProvider implements CredentialProvider {
    */
   public static final class FileBuilder {
     private final Path file;
-    private Format format;
-    private Boolean keepTrailingNewline;
-    private String usernameKey;
-    private String passwordKey;
-    private Long maxSize;
-    private ContentReader contentReader;
-    private VolumeReader.Pause pause;
+    private @Nullable Format format;
+    private @Nullable Boolean keepTrailingNewline;
+    private @Nullable String usernameKey;
+    private @Nullable String passwordKey;
+    private @Nullable Long maxSize;
+    private @Nullable ContentReader contentReader;
+    private VolumeReader.@Nullable Pause pause;
 
     private FileBuilder(Path file) {
       this.file = Objects.requireNonNull(file, "file");
@@ -445,13 +447,13 @@ public final class FileCredentialProvider implements CredentialProvider {
    */
   public static final class DirectoryBuilder {
     private final Path directory;
-    private Boolean keepTrailingNewline;
-    private List<String> keys;
-    private String usernameKey;
-    private String passwordKey;
-    private Long maxSize;
-    private ContentReader contentReader;
-    private VolumeReader.Pause pause;
+    private @Nullable Boolean keepTrailingNewline;
+    private @Nullable List<String> keys;
+    private @Nullable String usernameKey;
+    private @Nullable String passwordKey;
+    private @Nullable Long maxSize;
+    private @Nullable ContentReader contentReader;
+    private VolumeReader.@Nullable Pause pause;
 
     private DirectoryBuilder(Path directory) {
       this.directory = Objects.requireNonNull(directory, "directory");

@@ -3,4 +3,7 @@
  * Secrets Store CSI driver or a Kubernetes Secret volume. Start at
  * {@link io.github.rotate4j.file.FileCredentialProvider}.
  */
+@NullMarked
 package io.github.rotate4j.file;
+
+import org.jspecify.annotations.NullMarked;

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a backend holds now: the current version, older versions it still knows (for the grace
@@ -15,11 +16,11 @@ public final class FetchResult {
 
   private final Credential current;
   private final List<Credential> previous;
-  private final Credential pending;
-  private final Instant nextChange;
+  private final @Nullable Credential pending;
+  private final @Nullable Instant nextChange;
   private final boolean historyReported;
 
-  private FetchResult(Credential current, List<Credential> previous, Credential pending, Instant nextChange,
+  private FetchResult(Credential current, List<Credential> previous, @Nullable Credential pending, @Nullable Instant nextChange,
       boolean historyReported) {
     this.current = Objects.requireNonNull(current, "current");
     this.previous = List.copyOf(previous);
@@ -85,8 +86,8 @@ public final class FetchResult {
   public static final class Builder {
     private final Credential current;
     private final List<Credential> previous = new ArrayList<>();
-    private Credential pending;
-    private Instant nextChange;
+    private @Nullable Credential pending;
+    private @Nullable Instant nextChange;
     private boolean historyReported;
 
     private Builder(Credential current) {
@@ -99,13 +100,13 @@ public final class FetchResult {
       return this;
     }
 
-    public Builder pending(Credential credential) {
+    public Builder pending(@Nullable Credential credential) {
       this.pending = credential;
       return this;
     }
 
     /** When the backend will change the secret next (see {@link FetchResult#nextChange()}); {@code null} for unknown. */
-    public Builder nextChange(Instant nextChange) {
+    public Builder nextChange(@Nullable Instant nextChange) {
       this.nextChange = nextChange;
       return this;
     }

@@ -26,6 +26,7 @@ class DependenciesBomTest {
       "resilience4j.version, resilience4j-core",
       "resilience4j.version, resilience4j-retry",
       "resilience4j.version, resilience4j-circuitbreaker",
+      "jspecify.version, jspecify",
       "vault-java-driver.version, vault-java-driver",
       "aws-sdk.version, secretsmanager",
   })

@@ -21,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A backend in memory that a test drives: rotate the secret, stage a pending version, make calls
@@ -42,13 +43,13 @@ public final class InMemoryCredentialProvider implements CredentialProvider {
   private final ReentrantLock lock = new ReentrantLock();
   private final Clock clock;
   private final String path;
-  private final Duration leaseTtl;
-  private final Duration leaseMaxTtl;
+  private final @Nullable Duration leaseTtl;
+  private final @Nullable Duration leaseMaxTtl;
   private final boolean renewable;
   private final boolean reportPrevious;
 
   private final Deque<Credential> versions = new ArrayDeque<>(); // newest first
-  private Credential pending;
+  private @Nullable Credential pending;
   private int nextVersion = 1;
   private int nextLease = 1;
   private final List<Issued> leases = new ArrayList<>();
@@ -57,7 +58,7 @@ public final class InMemoryCredentialProvider implements CredentialProvider {
   private int failuresLeft;
   private FailureKind failureKind = FailureKind.TRANSIENT;
   private boolean failAlways;
-  private CountDownLatch gate;
+  private @Nullable CountDownLatch gate;
   private CountDownLatch callArrived = new CountDownLatch(1);
   private Duration latency = Duration.ZERO;
 
@@ -434,9 +435,9 @@ public final class InMemoryCredentialProvider implements CredentialProvider {
   public static final class Builder {
     private Clock clock = Clock.systemUTC();
     private String path = "memory/secret";
-    private SecretValue initialValue;
-    private Duration leaseTtl;
-    private Duration leaseMaxTtl;
+    private @Nullable SecretValue initialValue;
+    private @Nullable Duration leaseTtl;
+    private @Nullable Duration leaseMaxTtl;
     private boolean renewable;
     private boolean reportPrevious = true;
 

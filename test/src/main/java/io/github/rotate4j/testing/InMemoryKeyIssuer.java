@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link KeyIssuer} that stands for an external service's key API: it creates keys labelled with
@@ -33,11 +34,11 @@ public final class InMemoryKeyIssuer implements KeyIssuer {
   private static final class Key {
     final String id;
     final SecretValue value;
-    final String rotationId;
+    final @Nullable String rotationId;
     boolean live = true;
-    Instant lastUsed;
+    @Nullable Instant lastUsed;
 
-    Key(String id, SecretValue value, String rotationId) {
+    Key(String id, SecretValue value, @Nullable String rotationId) {
       this.id = id;
       this.value = value;
       this.rotationId = rotationId;

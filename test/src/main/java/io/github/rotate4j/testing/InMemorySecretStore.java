@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link SecretStore} in memory, with every write fenced atomically, version numbers like Vault
@@ -44,12 +45,12 @@ public final class InMemorySecretStore implements SecretStore {
   private final List<Instant> createdTimes = new ArrayList<>();
   private int lastVersion;
   private StoredKey current;
-  private StoredKey previous;
-  private StoredKey pending;
-  private RotationJournal journal;
-  private Instant rotatedAt;
-  private Instant rotatedAtBefore;
-  private Instant nextRotation;
+  private @Nullable StoredKey previous;
+  private @Nullable StoredKey pending;
+  private @Nullable RotationJournal journal;
+  private @Nullable Instant rotatedAt;
+  private @Nullable Instant rotatedAtBefore;
+  private @Nullable Instant nextRotation;
   private final List<String> writes = new ArrayList<>();
 
   private InMemorySecretStore(String name, SecretValue initial, Instant now) {

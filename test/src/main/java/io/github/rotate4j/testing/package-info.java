@@ -4,4 +4,7 @@
  * told) and {@link io.github.rotate4j.testing.InMemoryCredentialProvider} (a backend a test can
  * rotate, fail, hold and expire).
  */
+@NullMarked
 package io.github.rotate4j.testing;
+
+import org.jspecify.annotations.NullMarked;

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One client token and what is known of its lifetime, with the driver instances bound to it. The
@@ -17,7 +18,7 @@ final class SessionToken {
   private final VaultTransport transport;
   private final Vault logical;
   private final ConcurrentMap<String, Vault> kvByMount = new ConcurrentHashMap<>();
-  private volatile Instant end;
+  private volatile @Nullable Instant end;
   private volatile boolean mustReplace;
 
   SessionToken(VaultAuth.Login login, VaultTransport transport, Instant obtainedAt) {

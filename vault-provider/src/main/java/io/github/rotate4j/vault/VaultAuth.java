@@ -13,6 +13,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a {@link VaultSession} authenticates: a token (literal or read from a file such as a Vault
@@ -104,7 +105,7 @@ public abstract class VaultAuth {
   public abstract VaultAuth atMount(String mount);
 
   /** The result of a login: the client token and what Vault said about its lifetime. */
-  record Login(String token, Duration ttl, boolean renewable, Object sourceStamp) {
+  record Login(String token, Duration ttl, boolean renewable, @Nullable Object sourceStamp) {
     /** Whether the token ends by itself (root and periodic-less tokens with TTL 0 do not). */
     boolean expires() {
       return !ttl.isZero();
@@ -166,7 +167,7 @@ public abstract class VaultAuth {
   }
 
   /** Parses the {@code auth} block of a login or renew-self response. */
-  static Login loginFrom(JsonObject body, String path, Object stamp) {
+  static Login loginFrom(JsonObject body, String path, @Nullable Object stamp) {
     VaultJson json = new VaultJson(null, path);
     JsonObject auth = json.object(body, "auth");
     String token = json.string(auth, "client_token");
@@ -185,7 +186,7 @@ public abstract class VaultAuth {
   }
 
   /** Where a secret id or JWT comes from: a fixed value, a file or a supplier. */
-  record Source(String value, Path file, Supplier<String> supplier) {
+  record Source(@Nullable String value, @Nullable Path file, @Nullable Supplier<String> supplier) {
     static Source of(String value) {
       return new Source(value, null, null);
     }
@@ -201,7 +202,7 @@ public abstract class VaultAuth {
       if (file != null) {
         return readFile(file, what, path);
       }
-      String v = supplier.get();
+      String v = Objects.requireNonNull(supplier, "supplier").get();
       if (v == null || v.isBlank()) {
         throw new TransientBackendException(VaultTransport.BACKEND, path, what + " supplier returned nothing", null);
       }
@@ -220,10 +221,10 @@ public abstract class VaultAuth {
 
   /** A literal token or a token file. */
   static final class TokenAuth extends VaultAuth {
-    private final String token;
-    private final Path file;
+    private final @Nullable String token;
+    private final @Nullable Path file;
 
-    TokenAuth(String token, Path file) {
+    TokenAuth(@Nullable String token, @Nullable Path file) {
       this.token = token;
       this.file = file;
     }
@@ -237,7 +238,7 @@ public abstract class VaultAuth {
     Login login(VaultTransport transport) {
       String path = loginPath();
       Object stamp = file == null ? null : stamp(file);
-      String t = file == null ? token : readFile(file, "token", path);
+      String t = file == null ? Objects.requireNonNull(token, "token") : readFile(file, "token", path);
       Vault driver = transport.driver(t, null);
       JsonObject body;
       try {
@@ -267,7 +268,7 @@ public abstract class VaultAuth {
       return file != null && !Objects.equals(stamp(file), login.sourceStamp());
     }
 
-    private static Object stamp(Path file) {
+    private static @Nullable Object stamp(Path file) {
       try {
         FileTime modified = Files.getLastModifiedTime(file);
         return modified.toMillis() + "/" + Files.size(file);

@@ -8,14 +8,15 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /** Reads the fields of a Vault response; a missing or mistyped field is a malformed response. */
 final class VaultJson {
 
-  private final String credentialName;
+  private final @Nullable String credentialName;
   private final String path;
 
-  VaultJson(String credentialName, String path) {
+  VaultJson(@Nullable String credentialName, String path) {
     this.credentialName = credentialName;
     this.path = path;
   }

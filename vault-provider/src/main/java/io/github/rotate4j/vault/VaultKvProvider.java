@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -160,7 +161,7 @@ public final class VaultKvProvider implements CredentialProvider {
   }
 
   private Credential credential(
-      SessionToken st, FetchContext context, VersionInfo info, Map<String, String> custom, Instant nextRotation) {
+      SessionToken st, FetchContext context, VersionInfo info, Map<String, String> custom, @Nullable Instant nextRotation) {
     Optional<KeyRing> ring = context.knownRing();
     Optional<Credential> known = ring.flatMap(r -> sameVersion(r, info));
     String version;
@@ -224,7 +225,7 @@ public final class VaultKvProvider implements CredentialProvider {
         json.bool(v, "destroyed", false)));
   }
 
-  private Instant nextRotation(Map<String, String> custom, String name) {
+  private @Nullable Instant nextRotation(Map<String, String> custom, String name) {
     String text = custom.get(NEXT_ROTATION);
     if (text == null) {
       return null;

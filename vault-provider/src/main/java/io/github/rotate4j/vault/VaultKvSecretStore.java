@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A rotation {@link SecretStore} on a KV version 2 secret in Vault or OpenBao.
@@ -263,7 +264,7 @@ public final class VaultKvSecretStore implements SecretStore {
         new JsonObject().add("custom_metadata", cm));
   }
 
-  private long writeData(SessionToken st, String path, Map<String, String> data, Long cas, RotationJournal j) {
+  private long writeData(SessionToken st, String path, Map<String, String> data, @Nullable Long cas, RotationJournal j) {
     JsonObject values = new JsonObject();
     data.forEach(values::add);
     JsonObject body = new JsonObject().add("data", values);

@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -152,7 +153,7 @@ public final class VaultLeaseProvider implements CredentialProvider {
   }
 
   /** The lease ends at the earlier of its own end and the end of the token that created it. */
-  private static Instant capped(Instant leaseEnd, SessionToken creator, Instant now, String leaseId) {
+  private static Instant capped(Instant leaseEnd, @Nullable SessionToken creator, Instant now, String leaseId) {
     if (creator == null) {
       return leaseEnd;
     }

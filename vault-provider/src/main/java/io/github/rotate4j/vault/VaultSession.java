@@ -39,6 +39,7 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,19 +94,21 @@ public final class VaultSession implements AutoCloseable {
   private final Clock clock;
   private final Scheduler scheduler;
   private final Executor tokenExecutor;
-  private final ScheduledExecutorService ownedExecutor;
-  private final RandomGenerator random;
+  private final @Nullable ScheduledExecutorService ownedExecutor;
+  private final @Nullable RandomGenerator random;
   private final double refreshRatio;
   private final double jitter;
   private final ReentrantLock loginLock = new ReentrantLock();
   private final AtomicInteger logins = new AtomicInteger();
-  private volatile SessionToken current;
-  private volatile Scheduler.Cancellable pending;
+  private volatile @Nullable SessionToken current;
+  private volatile Scheduler.@Nullable Cancellable pending;
   private volatile boolean closed;
 
   private VaultSession(Builder b, HttpClient http) {
-    this.transport = new VaultTransport(b.address, b.namespace, http, b.requestTimeout);
-    this.auth = b.auth;
+    // build() checked address and auth and defaulted requestTimeout
+    this.transport = new VaultTransport(
+        Objects.requireNonNull(b.address), b.namespace, http, Objects.requireNonNull(b.requestTimeout));
+    this.auth = Objects.requireNonNull(b.auth);
     this.backendId = "vault@" + b.address + (b.namespace == null ? "" : "#" + b.namespace);
     this.clock = b.clock != null ? b.clock : Clock.systemUTC();
     this.random = b.random;
@@ -211,7 +214,7 @@ public final class VaultSession implements AutoCloseable {
    * Runs {@code call} with a valid token. If Vault answers 403 and the token may have been revoked
    * behind our back, logs in once more and retries once (only where a new token can be obtained).
    */
-  <T> T withToken(String credentialName, Function<SessionToken, T> call) {
+  <T> T withToken(@Nullable String credentialName, Function<SessionToken, T> call) {
     SessionToken st = token(credentialName);
     try {
       return call.apply(st);
@@ -228,7 +231,7 @@ public final class VaultSession implements AutoCloseable {
   }
 
   /** A token that is valid now, logging in first if there is none or it is about to end. */
-  SessionToken token(String credentialName) {
+  SessionToken token(@Nullable String credentialName) {
     SessionToken st = current;
     if (st != null && usable(st)) {
       return st;
@@ -263,10 +266,10 @@ public final class VaultSession implements AutoCloseable {
   }
 
   /** Logs in again unless someone already did since {@code stale} was handed out. */
-  private SessionToken replace(SessionToken stale, String credentialName) {
+  private SessionToken replace(SessionToken stale, @Nullable String credentialName) {
     loginLock.lock();
     try {
-      if (current != stale) {
+      if (current != stale && current != null) {
         return current;
       }
       checkOpen(credentialName);
@@ -276,7 +279,7 @@ public final class VaultSession implements AutoCloseable {
     }
   }
 
-  private void checkOpen(String credentialName) {
+  private void checkOpen(@Nullable String credentialName) {
     if (closed) {
       throw new PermanentBackendException(credentialName, VaultTransport.BACKEND, auth.loginPath(), "the Vault session is closed", null);
     }
@@ -400,19 +403,19 @@ public final class VaultSession implements AutoCloseable {
    * an address and an authentication method (or {@link #fromEnvironment()}).
    */
   public static final class Builder {
-    private String address;
-    private VaultAuth auth;
-    private String namespace;
-    private Duration connectTimeout;
-    private Duration requestTimeout;
-    private Path trustPem;
-    private KeyStore trustStore;
+    private @Nullable String address;
+    private @Nullable VaultAuth auth;
+    private @Nullable String namespace;
+    private @Nullable Duration connectTimeout;
+    private @Nullable Duration requestTimeout;
+    private @Nullable Path trustPem;
+    private @Nullable KeyStore trustStore;
     private boolean skipTlsVerification;
-    private HttpClient httpClient;
-    private Clock clock;
-    private Scheduler scheduler;
-    private Executor executor;
-    private RandomGenerator random;
+    private @Nullable HttpClient httpClient;
+    private @Nullable Clock clock;
+    private @Nullable Scheduler scheduler;
+    private @Nullable Executor executor;
+    private @Nullable RandomGenerator random;
     private double refreshRatio = DEFAULT_TOKEN_REFRESH_RATIO;
     private double jitter = DEFAULT_TOKEN_JITTER;
 
@@ -637,7 +640,7 @@ public final class VaultSession implements AutoCloseable {
           ctx.init(null, new TrustManager[] {new TrustEverything()}, new SecureRandom());
           b.sslContext(ctx);
         } else if (trustPem != null || trustStore != null) {
-          KeyStore ks = trustStore != null ? trustStore : loadPem(trustPem);
+          KeyStore ks = trustStore != null ? trustStore : loadPem(Objects.requireNonNull(trustPem));
           TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
           tmf.init(ks);
           // "TLS" negotiates the best version both sides support (1.3 where available)
@@ -677,7 +680,7 @@ public final class VaultSession implements AutoCloseable {
       return d;
     }
 
-    private static <T> T once(String setting, T current, T value) {
+    private static <T> T once(String setting, @Nullable T current, T value) {
       Objects.requireNonNull(value, setting);
       if (current != null) {
         throw new IllegalStateException(setting + " was already set");

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads the password of a database <em>static role</em> ({@code <mount>/static-creds/<role>}): a
@@ -67,7 +68,7 @@ public final class VaultStaticRoleProvider implements CredentialProvider {
   /** The last two versions seen, newest first: the backend's history as far as this provider knows it. */
   private final AtomicReference<Seen> seen = new AtomicReference<>(new Seen(null, null));
 
-  private record Seen(Credential latest, Credential before) {
+  private record Seen(@Nullable Credential latest, @Nullable Credential before) {
     Seen next(Credential fresh) {
       if (latest == null || latest.version().equals(fresh.version())) {
         return new Seen(fresh, before);

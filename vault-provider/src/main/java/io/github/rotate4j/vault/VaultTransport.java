@@ -24,6 +24,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import javax.net.ssl.SSLException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Talks HTTP to one Vault/OpenBao server: builds driver instances bound to a token, runs raw calls
@@ -37,18 +38,18 @@ final class VaultTransport {
   /** The driver must never pick up VAULT_TOKEN, ~/.vault-token or VAULT_SSL_* on its own. */
   private static final EnvironmentLoader NO_ENVIRONMENT = new EnvironmentLoader() {
     @Override
-    public String loadVariable(String name) {
+    public @Nullable String loadVariable(String name) {
       return null;
     }
   };
 
   private final String address;
-  private final String namespace;
+  private final @Nullable String namespace;
   private final HttpClient http;
   private final Duration requestTimeout;
   private final int requestTimeoutSeconds;
 
-  VaultTransport(String address, String namespace, HttpClient http, Duration requestTimeout) {
+  VaultTransport(String address, @Nullable String namespace, HttpClient http, Duration requestTimeout) {
     this.address = address;
     this.namespace = namespace;
     this.http = http;
@@ -73,7 +74,7 @@ final class VaultTransport {
    * The driver's single global engine version would otherwise turn {@code database/creds/x} into
    * {@code database/data/creds/x}, so the two kinds are never shared.
    */
-  Vault driver(String token, String kvMount) {
+  Vault driver(@Nullable String token, @Nullable String kvMount) {
     try {
       VaultConfig config = new VaultConfig()
           .environmentLoader(NO_ENVIRONMENT)
@@ -108,7 +109,7 @@ final class VaultTransport {
    * Runs a driver call and returns the parsed JSON body of a successful (2xx) response; an empty
    * object for 204.
    */
-  JsonObject call(String credentialName, String path, DriverCall call) {
+  JsonObject call(@Nullable String credentialName, String path, DriverCall call) {
     RestResponse response;
     try {
       response = call.run();
@@ -126,7 +127,7 @@ final class VaultTransport {
    * API ({@code sys.Leases}) ignores the configured {@link HttpClient} and builds a fresh client per
    * call, pinned to TLS 1.2 and blind to the trust settings given here.
    */
-  JsonObject send(String credentialName, String method, String apiPath, String token, JsonObject body) {
+  JsonObject send(@Nullable String credentialName, String method, String apiPath, String token, @Nullable JsonObject body) {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(address + "/v1/" + apiPath))
         .timeout(requestTimeout)
         .header("X-Vault-Request", "true")
@@ -152,7 +153,7 @@ final class VaultTransport {
     return body(credentialName, apiPath, response.statusCode(), response.body());
   }
 
-  private JsonObject body(String credentialName, String path, int status, byte[] bytes) {
+  private JsonObject body(@Nullable String credentialName, String path, int status, byte[] bytes) {
     String text = bytes == null ? "" : new String(bytes, StandardCharsets.UTF_8);
     if (status < 200 || status > 299) {
       throw statusFailure(credentialName, path, status, text);
@@ -171,7 +172,7 @@ final class VaultTransport {
     }
   }
 
-  static PermanentBackendException malformed(String credentialName, String path, String what) {
+  static PermanentBackendException malformed(@Nullable String credentialName, String path, String what) {
     return new PermanentBackendException(credentialName, BACKEND, path, "malformed response: " + what, null);
   }
 
@@ -193,7 +194,7 @@ final class VaultTransport {
    * everything else (400, 403, 404, ...) is permanent. Vault's own error strings are short and
    * never echo a request body, so they are kept, cut to a reasonable length.
    */
-  static BackendException statusFailure(String credentialName, String path, int status, String body) {
+  static BackendException statusFailure(@Nullable String credentialName, String path, int status, @Nullable String body) {
     String message = "HTTP " + status + describeStatus(status) + vaultErrors(body);
     if (status == 429 || status == 412 || status >= 500) {
       return new TransientBackendException(credentialName, BACKEND, path, message, null, status);
@@ -221,7 +222,7 @@ final class VaultTransport {
     };
   }
 
-  private static String vaultErrors(String body) {
+  private static String vaultErrors(@Nullable String body) {
     if (body == null || body.isBlank()) {
       return "";
     }
@@ -244,7 +245,7 @@ final class VaultTransport {
   }
 
   /** Maps a driver exception: it carries the HTTP status, or an I/O failure as its cause. */
-  BackendException fromDriver(String credentialName, String path, VaultException e) {
+  BackendException fromDriver(@Nullable String credentialName, String path, VaultException e) {
     int status = e.getHttpStatusCode();
     if (status >= 200 && status <= 299) {
       // the driver refuses a 2xx whose Content-Type is not exactly application/json
@@ -272,7 +273,7 @@ final class VaultTransport {
         "request failed: " + e.getClass().getSimpleName(), null);
   }
 
-  private BackendException ioFailure(String credentialName, String path, IOException e) {
+  private BackendException ioFailure(@Nullable String credentialName, String path, IOException e) {
     SSLException ssl = sslCause(e);
     if (ssl != null) {
       if (address.startsWith("https://") && speaksPlainHttp()) {
@@ -297,7 +298,7 @@ final class VaultTransport {
   }
 
   /** The innermost TLS failure in the chain (the JDK client wraps the handshake's own exception). */
-  private static SSLException sslCause(Throwable e) {
+  private static @Nullable SSLException sslCause(Throwable e) {
     SSLException found = null;
     Throwable t = e;
     for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
@@ -331,7 +332,7 @@ final class VaultTransport {
   }
 
   /** The JSON body the driver appends to its message ("...\nResponse body: {...}"), or null. */
-  private static String responseBody(String driverMessage) {
+  private static @Nullable String responseBody(@Nullable String driverMessage) {
     if (driverMessage == null) {
       return null;
     }

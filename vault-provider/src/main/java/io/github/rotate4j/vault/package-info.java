@@ -8,4 +8,7 @@
  *
  * <p>No method returns {@code null}; absent values are {@link java.util.Optional}.
  */
+@NullMarked
 package io.github.rotate4j.vault;
+
+import org.jspecify.annotations.NullMarked;
