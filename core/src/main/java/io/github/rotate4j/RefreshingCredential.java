@@ -72,6 +72,8 @@ final class RefreshingCredential extends RotatingCredential {
 
   /** A renewal that returns less than this share of the lease's TTL has hit the max TTL. */
   private static final double NEAR_MAX_TTL_SHARE = 0.9;
+  /** A renewal that returns less than the TTL minus 1/50 of it was capped by the backend's max TTL. */
+  private static final int MAX_TTL_TOLERANCE_DIVISOR = 50;
   /** Match counts of versions that left the ring are kept for this many of them. */
   static final int RETIRED_MATCH_COUNTS = 4;
   /** Retry intervals are asked for at most this attempt number (exponential functions overflow). */
@@ -191,6 +193,11 @@ final class RefreshingCredential extends RotatingCredential {
   private Duration leaseTtl;
   private boolean nearMaxTtl;
   private boolean renewedOnce;
+  /** When the current lease was issued (as seen here), and the latest end the backend will give it, if known. */
+  private Instant leaseStart;
+  private Instant leaseMaxEnd;
+  /** The longest life the backend gave a lease (its max TTL), learned when a renewal came back short. */
+  private Duration maxLeaseLife;
   private boolean shortTtlWarned;
   private String overdueReported; // version@due
   private long successfulRefreshes;
@@ -765,6 +772,8 @@ final class RefreshingCredential extends RotatingCredential {
       leaseTtl = fresh.expiresAt().map(end -> Duration.between(now, end)).orElse(null);
       nearMaxTtl = false;
       renewedOnce = false;
+      leaseStart = now;
+      leaseMaxEnd = maxLeaseLife == null ? null : now.plus(maxLeaseLife);
       if (!shortTtlWarned && planner.tooShortForPolicy(leaseTtl)) {
         shortTtlWarned = true;
         log.warn("{}: lease TTL {} is short for attemptTimeout {}; each attempt gets {} so that retries fit", origin,
@@ -798,6 +807,15 @@ final class RefreshingCredential extends RotatingCredential {
     renewed.leaseId().ifPresent(id -> issuedLeases.put(id, renewed));
     renewedOnce = true;
     Duration remaining = renewed.remainingAt(now).orElse(null);
+    Instant renewedEnd = renewed.expiresAt().orElse(null);
+    if (remaining != null && leaseTtl != null && renewedEnd != null
+        && remaining.compareTo(leaseTtl.minus(leaseTtl.dividedBy(MAX_TTL_TOLERANCE_DIVISOR))) < 0) {
+      // the backend capped the renewal: this lease ends there, and the next ones live as long
+      leaseMaxEnd = renewedEnd;
+      if (leaseStart != null && renewedEnd.isAfter(leaseStart)) {
+        maxLeaseLife = Duration.between(leaseStart, renewedEnd);
+      }
+    }
     if (remaining != null && leaseTtl != null && remaining.toMillis() < leaseTtl.toMillis() * NEAR_MAX_TTL_SHARE) {
       nearMaxTtl = true;
       log.info("{}: lease {} renewed for only {} (max TTL near); it will be replaced", origin, renewed.version(),
@@ -923,7 +941,8 @@ final class RefreshingCredential extends RotatingCredential {
     }
     Duration ttl = leaseTtl != null ? leaseTtl : Duration.between(now, end.get());
     if (c.renewable() && !nearMaxTtl) {
-      schedule(planner.renewalWithRoom(now, end.get(), ttl, !renewedOnce, planner.attemptTimeout(leaseTtl)),
+      schedule(planner.renewalWithRoom(now, end.get(), ttl, !renewedOnce, planner.attemptTimeout(leaseTtl),
+          leaseMaxEnd),
           Action.RENEW, now);
       return;
     }

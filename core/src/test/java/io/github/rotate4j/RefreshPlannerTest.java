@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
@@ -138,17 +139,34 @@ class RefreshPlannerTest {
         .isEqualTo(planner.nextPollBase(phase, NOW.plus(interval.dividedBy(2))));
   }
 
-  @Test
-  void renewal_leavesRoomForAReplacement_ifItComesBackShort() {
+  @ParameterizedTest
+  @ValueSource(ints = {0, 10, 45})
+  void renewal_leavesRoomForAReplacement_ifItComesBackShort(int secondsBeyondEnd) {
+    // the max end is known and within reach of the renewal: it may come back short
     Duration ttl = Duration.ofSeconds(60);
     Instant end = NOW.plus(ttl);
+    Instant maxEnd = end.plusSeconds(secondsBeyondEnd);
     Duration attempt = planner.attemptTimeout(ttl); // 6 s
-    Instant latest = planner.latestReplacement(end, ttl).minus(attempt); // end - 30 s - 6 s
+    Instant latest = planner.latestReplacement(maxEnd, ttl).minus(attempt); // max end - 30 s - 6 s
     List<Instant> draws = new ArrayList<>();
     for (int i = 0; i < 500; i++) {
-      draws.add(planner.renewalWithRoom(NOW, end, ttl, false, attempt));
+      draws.add(planner.renewalWithRoom(NOW, end, ttl, false, attempt, maxEnd));
     }
     assertThat(draws).allSatisfy(t -> assertThat(t).isAfter(NOW).isBeforeOrEqualTo(latest));
     assertThat(draws.stream().filter(latest::equals).count()).as("drawn over a window, not clamped").isLessThan(5);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"60, -1", "60, 300", "60, 61", "600, -1", "600, 3600", "3600, -1"})
+  void renewal_farFromTheMaxTtl_staysAtTheRefreshRatio(int ttlSeconds, int maxEndSeconds) {
+    // no max TTL known (-1), or the renewal cannot reach it: no renewal is pulled forward
+    Duration ttl = Duration.ofSeconds(ttlSeconds);
+    Instant end = NOW.plus(ttl);
+    Instant maxEnd = maxEndSeconds < 0 ? null : NOW.plusSeconds(maxEndSeconds + ttlSeconds);
+    Duration attempt = planner.attemptTimeout(ttl);
+    for (int i = 0; i < 500; i++) {
+      assertThat(planner.renewalWithRoom(NOW, end, ttl, false, attempt, maxEnd))
+          .isBetween(NOW.plus(RefreshPlanner.scale(ttl, 0.6)), NOW.plus(RefreshPlanner.scale(ttl, 0.734)));
+    }
   }
 }
