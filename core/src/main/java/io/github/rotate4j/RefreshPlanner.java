@@ -175,15 +175,21 @@ final class RefreshPlanner {
   }
 
   /**
-   * When to fetch a replacement for a lease ending at {@code end} whose TTL was {@code ttl}: drawn
-   * uniformly over a window that ends at the latest instant that still leaves {@code minOverlap}
-   * (or the nominal refresh point plus jitter, if that comes first). The window is as wide as the
-   * jitter band would be; if the deadline has passed, now.
+   * When to fetch a replacement for a lease ending at {@code end} whose TTL was {@code ttl}. The
+   * first replacement of a credential (leases issued together share one deadline) is drawn uniformly
+   * over the whole span from {@code now} to the latest instant that still leaves {@code minOverlap}:
+   * a wide phase, as for the first poll and the first renewal. Later ones are drawn uniformly over a
+   * window that ends at that latest instant (or the nominal refresh point plus jitter, if that comes
+   * first), as wide as the jitter band, so each instance keeps the phase its first replacement gave
+   * its leases. If the deadline has passed, now.
    */
-  Instant replacement(Instant now, Instant end, Duration ttl) {
+  Instant replacement(Instant now, Instant end, Duration ttl, boolean first) {
     Instant latest = latestReplacement(end, ttl);
     if (!latest.isAfter(now)) {
       return now;
+    }
+    if (first && spreads()) {
+      return now.plus(uniform(Duration.ZERO, Duration.between(now, latest)));
     }
     Duration remaining = Duration.between(now, end);
     Duration nominal = scale(remaining, policy.refreshRatio());

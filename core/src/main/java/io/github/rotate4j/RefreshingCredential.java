@@ -198,6 +198,8 @@ final class RefreshingCredential extends RotatingCredential {
   private Instant leaseMaxEnd;
   /** The longest life the backend gave a lease (its max TTL), learned when a renewal came back short. */
   private Duration maxLeaseLife;
+  /** Whether a lease was replaced by a new one already (the first replacement is drawn wide). */
+  private boolean replacedOnce;
   private boolean shortTtlWarned;
   private String overdueReported; // version@due
   private long successfulRefreshes;
@@ -769,6 +771,9 @@ final class RefreshingCredential extends RotatingCredential {
     KeyRingTransitions.AfterFetch t = KeyRingTransitions.afterFetch(s.ring, r, now, policy.gracePeriod());
     nextChange = r.nextChange().orElse(null);
     if (old == null || t.rotated() || s.phase == Phase.EXPIRED || !old.leaseId().equals(fresh.leaseId())) {
+      if (old != null && old.leaseId().isPresent()) {
+        replacedOnce = true;
+      }
       leaseTtl = fresh.expiresAt().map(end -> Duration.between(now, end)).orElse(null);
       nearMaxTtl = false;
       renewedOnce = false;
@@ -946,7 +951,7 @@ final class RefreshingCredential extends RotatingCredential {
           Action.RENEW, now);
       return;
     }
-    schedule(planner.replacement(now, end.get(), ttl), Action.FETCH, now);
+    schedule(planner.replacement(now, end.get(), ttl, !replacedOnce), Action.FETCH, now);
   }
 
   private void schedule(Instant at, Action action, Instant now) {

@@ -25,7 +25,7 @@ class RefreshPlannerTest {
     Instant latest = planner.latestReplacement(end, ttl);
     List<Instant> draws = new ArrayList<>();
     for (int i = 0; i < 1000; i++) {
-      draws.add(planner.replacement(NOW, end, ttl));
+      draws.add(planner.replacement(NOW, end, ttl, false));
     }
     assertThat(draws).allSatisfy(t -> assertThat(t).isAfterOrEqualTo(NOW).isBeforeOrEqualTo(latest));
     assertThat(draws.stream().filter(latest::equals).count()).as("draws exactly at the deadline").isLessThan(5);
@@ -39,7 +39,8 @@ class RefreshPlannerTest {
   @Test
   void replacement_pastTheDeadline_isNow() {
     Duration ttl = Duration.ofMinutes(10);
-    assertThat(planner.replacement(NOW, NOW.plusSeconds(30), ttl)).isEqualTo(NOW);
+    assertThat(planner.replacement(NOW, NOW.plusSeconds(30), ttl, false)).isEqualTo(NOW);
+    assertThat(planner.replacement(NOW, NOW.plusSeconds(30), ttl, true)).isEqualTo(NOW);
   }
 
   @Test
@@ -167,6 +168,30 @@ class RefreshPlannerTest {
     for (int i = 0; i < 500; i++) {
       assertThat(planner.renewalWithRoom(NOW, end, ttl, false, attempt, maxEnd))
           .isBetween(NOW.plus(RefreshPlanner.scale(ttl, 0.6)), NOW.plus(RefreshPlanner.scale(ttl, 0.734)));
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource({"1, 60", "1, 600", "2, 600", "3, 3600", "4, 86400"})
+  void firstReplacement_isUniformOverTheWholeSpan_laterOnesKeepTheirPhase(long seed, int ttlSeconds) {
+    RefreshPlanner seeded = new RefreshPlanner(RefreshPolicy.ofDefaults(), new Random(seed));
+    Duration ttl = Duration.ofSeconds(ttlSeconds);
+    Instant end = NOW.plus(ttl);
+    Instant latest = seeded.latestReplacement(end, ttl);
+    Duration span = Duration.between(NOW, latest);
+    int[] quarters = new int[4];
+    for (int i = 0; i < 2000; i++) {
+      Instant t = seeded.replacement(NOW, end, ttl, true);
+      assertThat(t).isBetween(NOW, latest);
+      quarters[(int) Math.min(3, Duration.between(NOW, t).toNanos() * 4 / span.toNanos())]++;
+    }
+    // uniform over [now, latest]: each quarter of the span gets about a quarter of the draws
+    assertThat(java.util.Arrays.stream(quarters).boxed().toList()).allSatisfy(q -> assertThat(q).isBetween(400, 600));
+    // a later replacement sits at the refresh ratio of its own lease: never earlier than the jitter band
+    for (int i = 0; i < 500; i++) {
+      assertThat(seeded.replacement(NOW, end, ttl, false))
+          .isAfterOrEqualTo(NOW.plus(RefreshPlanner.scale(span, 1 - 2 * 0.1 / 1.1)).minusNanos(1))
+          .isBeforeOrEqualTo(latest);
     }
   }
 }
