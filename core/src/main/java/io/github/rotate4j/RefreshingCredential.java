@@ -200,6 +200,13 @@ final class RefreshingCredential extends RotatingCredential {
   private Duration maxLeaseLife;
   /** Whether a lease was replaced by a new one already (the first replacement is drawn wide). */
   private boolean replacedOnce;
+  /**
+   * For the first renewable lease issued once the max lifetime is known: when to replace it, drawn
+   * over its whole life (renewing until then), so that a fleet whose first leases were issued
+   * together gets a wide phase; later leases keep it. {@code null} otherwise.
+   */
+  private Instant lifePhaseReplacement;
+  private boolean lifePhaseDrawn;
   private boolean shortTtlWarned;
   private String overdueReported; // version@due
   private long successfulRefreshes;
@@ -779,6 +786,11 @@ final class RefreshingCredential extends RotatingCredential {
       renewedOnce = false;
       leaseStart = now;
       leaseMaxEnd = maxLeaseLife == null ? null : now.plus(maxLeaseLife);
+      lifePhaseReplacement = null;
+      if (leaseMaxEnd != null && !lifePhaseDrawn && fresh.renewable() && leaseTtl != null) {
+        lifePhaseDrawn = true;
+        lifePhaseReplacement = planner.replacement(now, leaseMaxEnd, leaseTtl, true);
+      }
       if (!shortTtlWarned && planner.tooShortForPolicy(leaseTtl)) {
         shortTtlWarned = true;
         log.warn("{}: lease TTL {} is short for attemptTimeout {}; each attempt gets {} so that retries fit", origin,
@@ -946,9 +958,13 @@ final class RefreshingCredential extends RotatingCredential {
     }
     Duration ttl = leaseTtl != null ? leaseTtl : Duration.between(now, end.get());
     if (c.renewable() && !nearMaxTtl) {
-      schedule(planner.renewalWithRoom(now, end.get(), ttl, !renewedOnce, planner.attemptTimeout(leaseTtl),
-          leaseMaxEnd),
-          Action.RENEW, now);
+      Instant renewal = planner.renewalWithRoom(now, end.get(), ttl, !renewedOnce, planner.attemptTimeout(leaseTtl),
+          leaseMaxEnd);
+      if (lifePhaseReplacement != null && !lifePhaseReplacement.isAfter(renewal)) {
+        schedule(lifePhaseReplacement, Action.FETCH, now); // this lease's drawn replacement point comes first
+        return;
+      }
+      schedule(renewal, Action.RENEW, now);
       return;
     }
     schedule(planner.replacement(now, end.get(), ttl, !replacedOnce), Action.FETCH, now);
