@@ -867,6 +867,10 @@ final class RefreshingCredential extends RotatingCredential {
       }
       boolean renewFailed = cycle.action == Action.RENEW;
       cycle.action = Action.FETCH; // a failed renewal is followed by a new credential
+      if (renewFailed) {
+        // the new lease is issued when the backend is back, with everyone else's: draw its life phase again
+        lifePhaseDrawn = false;
+      }
       Credential current = snapshot.servable;
       Instant expiry = current == null ? null : current.expiresAt().orElse(null);
       Duration attemptTimeout = planner.attemptTimeout(leaseTtl);
@@ -961,7 +965,8 @@ final class RefreshingCredential extends RotatingCredential {
       Instant renewal = planner.renewalWithRoom(now, end.get(), ttl, !renewedOnce, planner.attemptTimeout(leaseTtl),
           leaseMaxEnd);
       if (lifePhaseReplacement != null && !lifePhaseReplacement.isAfter(renewal)) {
-        schedule(lifePhaseReplacement, Action.FETCH, now); // this lease's drawn replacement point comes first
+        // this lease's drawn replacement point comes first (now, if a late answer brought us past it)
+        schedule(lifePhaseReplacement.isAfter(now) ? lifePhaseReplacement : now, Action.FETCH, now);
         return;
       }
       schedule(renewal, Action.RENEW, now);

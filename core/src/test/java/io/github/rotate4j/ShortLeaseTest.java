@@ -13,6 +13,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ShortLeaseTest {
 
   private final Fixture f = new Fixture();
+  /** The default retry backoff draws its jitter from Math.random(): a fleet test takes a fixed one. */
+  private static final io.github.resilience4j.retry.RetryConfig DETERMINISTIC_RETRY =
+      io.github.resilience4j.retry.RetryConfig.custom().maxAttempts(4)
+          .intervalFunction(io.github.resilience4j.core.IntervalFunction.ofExponentialBackoff(1000, 2)).build();
 
   @ParameterizedTest
   @ValueSource(booleans = {true, false})
@@ -129,7 +133,7 @@ class ShortLeaseTest {
       for (long seed = 0; seed < 40; seed++) {
         RotatingCredential c = RotatingCredential.builder("api-key-" + seed, backend).clock(f.time.clock())
             .scheduler(f.time.scheduler()).ioExecutor(io.github.rotate4j.testing.ManualTime.directExecutor())
-            .eventExecutor(io.github.rotate4j.testing.ManualTime.directExecutor()).random(new java.util.Random(seed)).build();
+            .eventExecutor(io.github.rotate4j.testing.ManualTime.directExecutor()).random(new java.util.Random(seed)).retryConfig(DETERMINISTIC_RETRY).build();
         fleet.add(c);
         c.start();
       }
@@ -141,6 +145,37 @@ class ShortLeaseTest {
       assertThat(fleet.stream().map(c -> c.get().version()).toList()).doesNotContainAnyElementsOf(afterFirst);
       assertThat(Duration.between(ends.get(0), ends.get(ends.size() - 1)))
           .as("the current leases were issued over a wide span (the drawn phases)").isGreaterThan(Duration.ofMinutes(4));
+    } finally {
+      fleet.forEach(RotatingCredential::close);
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void renewableLeases_afterASharedOutage_spreadTheirReplacementsAgain() {
+    InMemoryCredentialProvider backend = f.backend().initialValue("pw")
+        .leases(Duration.ofSeconds(60), Duration.ofMinutes(10), true).build();
+    java.util.List<RotatingCredential> fleet = new java.util.ArrayList<>();
+    try {
+      for (long seed = 0; seed < 40; seed++) {
+        RotatingCredential c = RotatingCredential.builder("api-key-" + seed, backend).clock(f.time.clock())
+            .scheduler(f.time.scheduler()).ioExecutor(io.github.rotate4j.testing.ManualTime.directExecutor())
+            .eventExecutor(io.github.rotate4j.testing.ManualTime.directExecutor()).random(new java.util.Random(seed)).retryConfig(DETERMINISTIC_RETRY).build();
+        fleet.add(c);
+        c.start();
+      }
+      f.advance(Duration.ofMinutes(25));
+      backend.failAlways(FailureKind.TRANSIENT); // every renewal fails: the leases run out
+      f.advance(Duration.ofMinutes(2));
+      backend.recover();
+      java.time.Instant recovery = f.time.now();
+      f.advance(Duration.ofMinutes(2));
+      // everyone fetched a new lease right after the recovery, all with the same max end
+      assertThat(fleet).allSatisfy(c -> assertThat(c.get().issuedAt()).isAfterOrEqualTo(recovery));
+      f.advance(Duration.ofMinutes(10));
+      java.util.List<java.time.Instant> issued = fleet.stream().map(c -> c.get().issuedAt()).sorted().toList();
+      assertThat(Duration.between(issued.get(0), issued.get(issued.size() - 1)))
+          .as("the leases issued after the recovery were replaced at points drawn over their life")
+          .isGreaterThan(Duration.ofMinutes(4));
     } finally {
       fleet.forEach(RotatingCredential::close);
     }
