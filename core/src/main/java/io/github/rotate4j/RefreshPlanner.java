@@ -146,14 +146,24 @@ final class RefreshPlanner {
   }
 
   /**
-   * A renewal that leaves room for a replacement: if the renewal comes back short (the backend's max
-   * TTL, which it does not announce), a replacement must still be issued {@code minOverlap} before
-   * the end. When {@link #renewal} falls after {@code latestReplacement - attemptTimeout}, the renewal
-   * is drawn over a window that ends there instead (never clamped onto it).
+   * A renewal that leaves room for a replacement when the lease's max TTL is within reach: if the
+   * renewal comes back short, a replacement must still be issued {@code minOverlap} before the end.
+   * {@code maxEnd} is the latest end the backend will give this lease, when the engine knows it (an
+   * earlier renewal came back short, or an earlier lease showed the max lifetime); {@code null} when
+   * unknown. Only when a renewal at the planned instant could reach {@code maxEnd}, and that instant
+   * falls after {@code latestReplacement(maxEnd) - attemptTimeout}, is the renewal drawn over a window
+   * that ends there instead (never clamped onto it). Every other renewal stays at the planned ratio:
+   * pulling every renewal forward would renew a short lease far more often than its ratio says, and a
+   * first lease whose max TTL is not known yet accepts a shorter overlap for its one short answer
+   * (the engine replaces it at once).
    */
-  Instant renewalWithRoom(Instant now, Instant end, Duration ttl, boolean first, Duration attemptTimeout) {
+  Instant renewalWithRoom(Instant now, Instant end, Duration ttl, boolean first, Duration attemptTimeout, Instant maxEnd) {
     Instant planned = renewal(now, end, first);
-    Instant latest = latestReplacement(end, ttl).minus(attemptTimeout);
+    if (maxEnd == null || !maxEnd.isBefore(planned.plus(ttl))) {
+      return planned; // the renewal cannot come back short
+    }
+    Instant limit = maxEnd.isAfter(end) ? maxEnd : end;
+    Instant latest = latestReplacement(limit, ttl).minus(attemptTimeout);
     if (!planned.isAfter(latest)) {
       return planned;
     }
@@ -166,15 +176,21 @@ final class RefreshPlanner {
   }
 
   /**
-   * When to fetch a replacement for a lease ending at {@code end} whose TTL was {@code ttl}: drawn
-   * uniformly over a window that ends at the latest instant that still leaves {@code minOverlap}
-   * (or the nominal refresh point plus jitter, if that comes first). The window is as wide as the
-   * jitter band would be; if the deadline has passed, now.
+   * When to fetch a replacement for a lease ending at {@code end} whose TTL was {@code ttl}. The
+   * first replacement of a credential (leases issued together share one deadline) is drawn uniformly
+   * over the whole span from {@code now} to the latest instant that still leaves {@code minOverlap}:
+   * a wide phase, as for the first poll and the first renewal. Later ones are drawn uniformly over a
+   * window that ends at that latest instant (or the nominal refresh point plus jitter, if that comes
+   * first), as wide as the jitter band, so each instance keeps the phase its first replacement gave
+   * its leases. If the deadline has passed, now.
    */
-  Instant replacement(Instant now, Instant end, Duration ttl) {
+  Instant replacement(Instant now, Instant end, Duration ttl, boolean first) {
     Instant latest = latestReplacement(end, ttl);
     if (!latest.isAfter(now)) {
       return now;
+    }
+    if (first && spreads()) {
+      return now.plus(uniform(Duration.ZERO, Duration.between(now, latest)));
     }
     Duration remaining = Duration.between(now, end);
     Duration nominal = scale(remaining, policy.refreshRatio());

@@ -73,6 +73,8 @@ final class RefreshingCredential extends RotatingCredential {
 
   /** A renewal that returns less than this share of the lease's TTL has hit the max TTL. */
   private static final double NEAR_MAX_TTL_SHARE = 0.9;
+  /** A renewal that returns less than the TTL minus 1/50 of it was capped by the backend's max TTL. */
+  private static final int MAX_TTL_TOLERANCE_DIVISOR = 50;
   /** Match counts of versions that left the ring are kept for this many of them. */
   static final int RETIRED_MATCH_COUNTS = 4;
   /** Retry intervals are asked for at most this attempt number (exponential functions overflow). */
@@ -192,6 +194,20 @@ final class RefreshingCredential extends RotatingCredential {
   private @Nullable Duration leaseTtl;
   private boolean nearMaxTtl;
   private boolean renewedOnce;
+  /** When the current lease was issued (as seen here), and the latest end the backend will give it, if known. */
+  private Instant leaseStart;
+  private Instant leaseMaxEnd;
+  /** The longest life the backend gave a lease (its max TTL), learned when a renewal came back short. */
+  private Duration maxLeaseLife;
+  /** Whether a lease was replaced by a new one already (the first replacement is drawn wide). */
+  private boolean replacedOnce;
+  /**
+   * For the first renewable lease issued once the max lifetime is known: when to replace it, drawn
+   * over its whole life (renewing until then), so that a fleet whose first leases were issued
+   * together gets a wide phase; later leases keep it. {@code null} otherwise.
+   */
+  private Instant lifePhaseReplacement;
+  private boolean lifePhaseDrawn;
   private boolean shortTtlWarned;
   private @Nullable String overdueReported; // version@due
   private long successfulRefreshes;
@@ -768,9 +784,19 @@ final class RefreshingCredential extends RotatingCredential {
     KeyRingTransitions.AfterFetch t = KeyRingTransitions.afterFetch(s.ring, r, now, policy.gracePeriod());
     nextChange = r.nextChange().orElse(null);
     if (old == null || t.rotated() || s.phase == Phase.EXPIRED || !old.leaseId().equals(fresh.leaseId())) {
+      if (old != null && old.leaseId().isPresent()) {
+        replacedOnce = true;
+      }
       leaseTtl = fresh.expiresAt().map(end -> Duration.between(now, end)).orElse(null);
       nearMaxTtl = false;
       renewedOnce = false;
+      leaseStart = now;
+      leaseMaxEnd = maxLeaseLife == null ? null : now.plus(maxLeaseLife);
+      lifePhaseReplacement = null;
+      if (leaseMaxEnd != null && !lifePhaseDrawn && fresh.renewable() && leaseTtl != null) {
+        lifePhaseDrawn = true;
+        lifePhaseReplacement = planner.replacement(now, leaseMaxEnd, leaseTtl, true);
+      }
       if (!shortTtlWarned && planner.tooShortForPolicy(leaseTtl)) {
         shortTtlWarned = true;
         log.warn("{}: lease TTL {} is short for attemptTimeout {}; each attempt gets {} so that retries fit", origin,
@@ -805,6 +831,15 @@ final class RefreshingCredential extends RotatingCredential {
     renewed.leaseId().ifPresent(id -> issuedLeases.put(id, renewed));
     renewedOnce = true;
     Duration remaining = renewed.remainingAt(now).orElse(null);
+    Instant renewedEnd = renewed.expiresAt().orElse(null);
+    if (remaining != null && leaseTtl != null && renewedEnd != null
+        && remaining.compareTo(leaseTtl.minus(leaseTtl.dividedBy(MAX_TTL_TOLERANCE_DIVISOR))) < 0) {
+      // the backend capped the renewal: this lease ends there, and the next ones live as long
+      leaseMaxEnd = renewedEnd;
+      if (leaseStart != null && renewedEnd.isAfter(leaseStart)) {
+        maxLeaseLife = Duration.between(leaseStart, renewedEnd);
+      }
+    }
     if (remaining != null && leaseTtl != null && remaining.toMillis() < leaseTtl.toMillis() * NEAR_MAX_TTL_SHARE) {
       nearMaxTtl = true;
       log.info("{}: lease {} renewed for only {} (max TTL near); it will be replaced", origin, renewed.version(),
@@ -839,6 +874,10 @@ final class RefreshingCredential extends RotatingCredential {
       }
       boolean renewFailed = cycle.action == Action.RENEW;
       cycle.action = Action.FETCH; // a failed renewal is followed by a new credential
+      if (renewFailed) {
+        // the new lease is issued when the backend is back, with everyone else's: draw its life phase again
+        lifePhaseDrawn = false;
+      }
       Credential current = snapshot.servable;
       Instant expiry = current == null ? null : current.expiresAt().orElse(null);
       Duration attemptTimeout = planner.attemptTimeout(leaseTtl);
@@ -930,11 +969,17 @@ final class RefreshingCredential extends RotatingCredential {
     }
     Duration ttl = leaseTtl != null ? leaseTtl : Duration.between(now, end.get());
     if (c.renewable() && !nearMaxTtl) {
-      schedule(planner.renewalWithRoom(now, end.get(), ttl, !renewedOnce, planner.attemptTimeout(leaseTtl)),
-          Action.RENEW, now);
+      Instant renewal = planner.renewalWithRoom(now, end.get(), ttl, !renewedOnce, planner.attemptTimeout(leaseTtl),
+          leaseMaxEnd);
+      if (lifePhaseReplacement != null && !lifePhaseReplacement.isAfter(renewal)) {
+        // this lease's drawn replacement point comes first (now, if a late answer brought us past it)
+        schedule(lifePhaseReplacement.isAfter(now) ? lifePhaseReplacement : now, Action.FETCH, now);
+        return;
+      }
+      schedule(renewal, Action.RENEW, now);
       return;
     }
-    schedule(planner.replacement(now, end.get(), ttl), Action.FETCH, now);
+    schedule(planner.replacement(now, end.get(), ttl, !replacedOnce), Action.FETCH, now);
   }
 
   private void schedule(Instant at, Action action, Instant now) {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +25,7 @@ class RefreshPlannerTest {
     Instant latest = planner.latestReplacement(end, ttl);
     List<Instant> draws = new ArrayList<>();
     for (int i = 0; i < 1000; i++) {
-      draws.add(planner.replacement(NOW, end, ttl));
+      draws.add(planner.replacement(NOW, end, ttl, false));
     }
     assertThat(draws).allSatisfy(t -> assertThat(t).isAfterOrEqualTo(NOW).isBeforeOrEqualTo(latest));
     assertThat(draws.stream().filter(latest::equals).count()).as("draws exactly at the deadline").isLessThan(5);
@@ -38,7 +39,8 @@ class RefreshPlannerTest {
   @Test
   void replacement_pastTheDeadline_isNow() {
     Duration ttl = Duration.ofMinutes(10);
-    assertThat(planner.replacement(NOW, NOW.plusSeconds(30), ttl)).isEqualTo(NOW);
+    assertThat(planner.replacement(NOW, NOW.plusSeconds(30), ttl, false)).isEqualTo(NOW);
+    assertThat(planner.replacement(NOW, NOW.plusSeconds(30), ttl, true)).isEqualTo(NOW);
   }
 
   @Test
@@ -138,17 +140,58 @@ class RefreshPlannerTest {
         .isEqualTo(planner.nextPollBase(phase, NOW.plus(interval.dividedBy(2))));
   }
 
-  @Test
-  void renewal_leavesRoomForAReplacement_ifItComesBackShort() {
+  @ParameterizedTest
+  @ValueSource(ints = {0, 10, 45})
+  void renewal_leavesRoomForAReplacement_ifItComesBackShort(int secondsBeyondEnd) {
+    // the max end is known and within reach of the renewal: it may come back short
     Duration ttl = Duration.ofSeconds(60);
     Instant end = NOW.plus(ttl);
+    Instant maxEnd = end.plusSeconds(secondsBeyondEnd);
     Duration attempt = planner.attemptTimeout(ttl); // 6 s
-    Instant latest = planner.latestReplacement(end, ttl).minus(attempt); // end - 30 s - 6 s
+    Instant latest = planner.latestReplacement(maxEnd, ttl).minus(attempt); // max end - 30 s - 6 s
     List<Instant> draws = new ArrayList<>();
     for (int i = 0; i < 500; i++) {
-      draws.add(planner.renewalWithRoom(NOW, end, ttl, false, attempt));
+      draws.add(planner.renewalWithRoom(NOW, end, ttl, false, attempt, maxEnd));
     }
     assertThat(draws).allSatisfy(t -> assertThat(t).isAfter(NOW).isBeforeOrEqualTo(latest));
     assertThat(draws.stream().filter(latest::equals).count()).as("drawn over a window, not clamped").isLessThan(5);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"60, -1", "60, 300", "60, 61", "600, -1", "600, 3600", "3600, -1"})
+  void renewal_farFromTheMaxTtl_staysAtTheRefreshRatio(int ttlSeconds, int maxEndSeconds) {
+    // no max TTL known (-1), or the renewal cannot reach it: no renewal is pulled forward
+    Duration ttl = Duration.ofSeconds(ttlSeconds);
+    Instant end = NOW.plus(ttl);
+    Instant maxEnd = maxEndSeconds < 0 ? null : NOW.plusSeconds(maxEndSeconds + ttlSeconds);
+    Duration attempt = planner.attemptTimeout(ttl);
+    for (int i = 0; i < 500; i++) {
+      assertThat(planner.renewalWithRoom(NOW, end, ttl, false, attempt, maxEnd))
+          .isBetween(NOW.plus(RefreshPlanner.scale(ttl, 0.6)), NOW.plus(RefreshPlanner.scale(ttl, 0.734)));
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource({"1, 60", "1, 600", "2, 600", "3, 3600", "4, 86400"})
+  void firstReplacement_isUniformOverTheWholeSpan_laterOnesKeepTheirPhase(long seed, int ttlSeconds) {
+    RefreshPlanner seeded = new RefreshPlanner(RefreshPolicy.ofDefaults(), new Random(seed));
+    Duration ttl = Duration.ofSeconds(ttlSeconds);
+    Instant end = NOW.plus(ttl);
+    Instant latest = seeded.latestReplacement(end, ttl);
+    Duration span = Duration.between(NOW, latest);
+    int[] quarters = new int[4];
+    for (int i = 0; i < 2000; i++) {
+      Instant t = seeded.replacement(NOW, end, ttl, true);
+      assertThat(t).isBetween(NOW, latest);
+      quarters[(int) Math.min(3, Duration.between(NOW, t).toNanos() * 4 / span.toNanos())]++;
+    }
+    // uniform over [now, latest]: each quarter of the span gets about a quarter of the draws
+    assertThat(java.util.Arrays.stream(quarters).boxed().toList()).allSatisfy(q -> assertThat(q).isBetween(400, 600));
+    // a later replacement sits at the refresh ratio of its own lease: never earlier than the jitter band
+    for (int i = 0; i < 500; i++) {
+      assertThat(seeded.replacement(NOW, end, ttl, false))
+          .isAfterOrEqualTo(NOW.plus(RefreshPlanner.scale(span, 1 - 2 * 0.1 / 1.1)).minusNanos(1))
+          .isBeforeOrEqualTo(latest);
+    }
   }
 }

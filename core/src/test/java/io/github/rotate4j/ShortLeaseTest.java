@@ -13,6 +13,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ShortLeaseTest {
 
   private final Fixture f = new Fixture();
+  /** The default retry backoff draws its jitter from Math.random(): a fleet test takes a fixed one. */
+  private static final io.github.resilience4j.retry.RetryConfig DETERMINISTIC_RETRY =
+      io.github.resilience4j.retry.RetryConfig.custom().maxAttempts(4)
+          .intervalFunction(io.github.resilience4j.core.IntervalFunction.ofExponentialBackoff(1000, 2)).build();
 
   @ParameterizedTest
   @ValueSource(booleans = {true, false})
@@ -85,6 +89,95 @@ class ShortLeaseTest {
       f.advance(LifecycleTimers.EXPIRY_RECHECK);
       assertThat(wall.instant()).isAfter(end);
       org.assertj.core.api.Assertions.assertThatThrownBy(c::get).isInstanceOf(CredentialExpiredException.class);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2, 3, 4, 5})
+  void renewableLease_renewsAtItsRatio_andIsReplacedOnItsOwnPhaseOnceTheMaxTtlIsKnown(long seed) {
+    // TTL 60 s, max TTL 10 min: the first lease learns the max lifetime when a renewal comes back short
+    InMemoryCredentialProvider backend = f.backend().initialValue("pw")
+        .leases(Duration.ofSeconds(60), Duration.ofMinutes(10), true).build();
+    try (RotatingCredential c = RotatingCredential.builder("api-key", backend).clock(f.time.clock())
+        .scheduler(f.time.scheduler()).ioExecutor(io.github.rotate4j.testing.ManualTime.directExecutor())
+        .eventExecutor(io.github.rotate4j.testing.ManualTime.directExecutor()).random(new java.util.Random(seed))
+        .listener(io.github.rotate4j.event.CredentialListener.forEvery(f.events::add)).build()) {
+      c.start();
+      f.advance(Duration.ofMinutes(40));
+      java.util.List<java.time.Instant> replaced = f.events(io.github.rotate4j.event.CredentialRotated.class).stream()
+          .map(io.github.rotate4j.event.CredentialRotated::time).toList();
+      java.time.Instant start = f.events(io.github.rotate4j.event.CredentialCreated.class).get(0).time();
+      assertThat(replaced).hasSizeGreaterThanOrEqualTo(4);
+      // the first lease lives to its max TTL (it learns it); the second is replaced at a point drawn
+      // over its life; the third and later ones live to about their max TTL again (the phase is kept)
+      assertThat(Duration.between(start, replaced.get(0))).isBetween(Duration.ofMinutes(8), Duration.ofMinutes(10));
+      assertThat(Duration.between(replaced.get(0), replaced.get(1))).isLessThanOrEqualTo(Duration.ofSeconds(570));
+      for (int i = 2; i < replaced.size(); i++) {
+        assertThat(Duration.between(replaced.get(i - 1), replaced.get(i)))
+            .as("lease %d lives to about its max TTL", i + 1).isBetween(Duration.ofMinutes(8), Duration.ofMinutes(10));
+      }
+      // renewals stay at about 2/3 of the TTL (±10%), not pulled forward each time: at most one per 36 s
+      // of renewable life, plus the few pulled forward to leave room before a known max end
+      int fetches = backend.fetchCount();
+      assertThat(backend.renewCount()).as("renewals in 40 min").isLessThanOrEqualTo(40 * 60 / 36 + 2 * fetches);
+      assertThat(backend.renewCount()).isGreaterThanOrEqualTo(40 * 60 / 44 - 2 * fetches);
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void renewableLeases_startedTogether_spreadTheirReplacementsOnceTheMaxTtlIsKnown() {
+    InMemoryCredentialProvider backend = f.backend().initialValue("pw")
+        .leases(Duration.ofSeconds(60), Duration.ofMinutes(10), true).build();
+    java.util.List<RotatingCredential> fleet = new java.util.ArrayList<>();
+    try {
+      for (long seed = 0; seed < 40; seed++) {
+        RotatingCredential c = RotatingCredential.builder("api-key-" + seed, backend).clock(f.time.clock())
+            .scheduler(f.time.scheduler()).ioExecutor(io.github.rotate4j.testing.ManualTime.directExecutor())
+            .eventExecutor(io.github.rotate4j.testing.ManualTime.directExecutor()).random(new java.util.Random(seed)).retryConfig(DETERMINISTIC_RETRY).build();
+        fleet.add(c);
+        c.start();
+      }
+      f.advance(Duration.ofMinutes(11));
+      java.util.List<String> afterFirst = fleet.stream().map(c -> c.get().version()).toList();
+      f.advance(Duration.ofMinutes(11));
+      // between 11 and 22 min, the second leases are replaced at points drawn over their life
+      java.util.List<java.time.Instant> ends = fleet.stream().map(c -> c.get().issuedAt()).sorted().toList();
+      assertThat(fleet.stream().map(c -> c.get().version()).toList()).doesNotContainAnyElementsOf(afterFirst);
+      assertThat(Duration.between(ends.get(0), ends.get(ends.size() - 1)))
+          .as("the current leases were issued over a wide span (the drawn phases)").isGreaterThan(Duration.ofMinutes(4));
+    } finally {
+      fleet.forEach(RotatingCredential::close);
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void renewableLeases_afterASharedOutage_spreadTheirReplacementsAgain() {
+    InMemoryCredentialProvider backend = f.backend().initialValue("pw")
+        .leases(Duration.ofSeconds(60), Duration.ofMinutes(10), true).build();
+    java.util.List<RotatingCredential> fleet = new java.util.ArrayList<>();
+    try {
+      for (long seed = 0; seed < 40; seed++) {
+        RotatingCredential c = RotatingCredential.builder("api-key-" + seed, backend).clock(f.time.clock())
+            .scheduler(f.time.scheduler()).ioExecutor(io.github.rotate4j.testing.ManualTime.directExecutor())
+            .eventExecutor(io.github.rotate4j.testing.ManualTime.directExecutor()).random(new java.util.Random(seed)).retryConfig(DETERMINISTIC_RETRY).build();
+        fleet.add(c);
+        c.start();
+      }
+      f.advance(Duration.ofMinutes(25));
+      backend.failAlways(FailureKind.TRANSIENT); // every renewal fails: the leases run out
+      f.advance(Duration.ofMinutes(2));
+      backend.recover();
+      java.time.Instant recovery = f.time.now();
+      f.advance(Duration.ofMinutes(2));
+      // everyone fetched a new lease right after the recovery, all with the same max end
+      assertThat(fleet).allSatisfy(c -> assertThat(c.get().issuedAt()).isAfterOrEqualTo(recovery));
+      f.advance(Duration.ofMinutes(10));
+      java.util.List<java.time.Instant> issued = fleet.stream().map(c -> c.get().issuedAt()).sorted().toList();
+      assertThat(Duration.between(issued.get(0), issued.get(issued.size() - 1)))
+          .as("the leases issued after the recovery were replaced at points drawn over their life")
+          .isGreaterThan(Duration.ofMinutes(4));
+    } finally {
+      fleet.forEach(RotatingCredential::close);
     }
   }
 }
