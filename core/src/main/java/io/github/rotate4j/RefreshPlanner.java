@@ -157,7 +157,8 @@ final class RefreshPlanner {
    * first lease whose max TTL is not known yet accepts a shorter overlap for its one short answer
    * (the engine replaces it at once).
    */
-  Instant renewalWithRoom(Instant now, Instant end, Duration ttl, boolean first, Duration attemptTimeout, Instant maxEnd) {
+  Instant renewalWithRoom(Instant now, Instant end, Duration ttl, boolean first, Duration attemptTimeout,
+      @Nullable Instant maxEnd) {
     Instant planned = renewal(now, end, first);
     if (maxEnd == null || !maxEnd.isBefore(planned.plus(ttl))) {
       return planned; // the renewal cannot come back short

@@ -195,10 +195,10 @@ final class RefreshingCredential extends RotatingCredential {
   private boolean nearMaxTtl;
   private boolean renewedOnce;
   /** When the current lease was issued (as seen here), and the latest end the backend will give it, if known. */
-  private Instant leaseStart;
-  private Instant leaseMaxEnd;
+  private @Nullable Instant leaseStart;
+  private @Nullable Instant leaseMaxEnd;
   /** The longest life the backend gave a lease (its max TTL), learned when a renewal came back short. */
-  private Duration maxLeaseLife;
+  private @Nullable Duration maxLeaseLife;
   /** Whether a lease was replaced by a new one already (the first replacement is drawn wide). */
   private boolean replacedOnce;
   /**
@@ -206,7 +206,7 @@ final class RefreshingCredential extends RotatingCredential {
    * over its whole life (renewing until then), so that a fleet whose first leases were issued
    * together gets a wide phase; later leases keep it. {@code null} otherwise.
    */
-  private Instant lifePhaseReplacement;
+  private @Nullable Instant lifePhaseReplacement;
   private boolean lifePhaseDrawn;
   private boolean shortTtlWarned;
   private @Nullable String overdueReported; // version@due
