@@ -217,10 +217,14 @@ final class RotationRun {
 
   private static final String VERIFY_FAILED = "verification failed";
 
-  /** Writes a successor of the held entry for the same phase, so that this run owns the step. */
+  /**
+   * Writes a successor of the held entry for the same phase, so that this run owns the step. The
+   * claim keeps the entry's note: it is the same step, and the note may say why it is taken (a
+   * rollback of a lost key, a failed verification).
+   */
   private void claim() {
     if (!claimed) {
-      write(held.next(held.phase(), r.clock.instant()));
+      write(held.next(held.phase(), r.clock.instant()).note(held.note().orElse(null)));
     }
   }
 
@@ -289,15 +293,45 @@ final class RotationRun {
     return null;
   }
 
-  /** Revokes every key the issuer lists for the held rotation; a result when that fails. */
+  /**
+   * Revokes every key the issuer lists for the held rotation; a result when that fails.
+   *
+   * <p>The held entry was written by this run, but a racing run may take the rotation over at any
+   * moment, issue a key for the same rotation id and promote it. So the keys are listed first, and
+   * revoked only if the store still holds this run's entry after the listing: every key listed was
+   * then issued by a run that owned the rotation before this one, whose key can no longer be
+   * recorded, staged or promoted. A key issued by a later owner is never in the list. When the
+   * store holds another entry this run has lost the rotation and stops without revoking anything.
+   */
   private RotationResult revokeKeysOfRotation(String why) {
     if (!issuer.listsKeysByRotation()) {
       warnings.add("a run of rotation " + held.rotationId() + " stopped while the issuer was creating a key; "
           + "this issuer cannot list keys by rotation: check the service for a key labelled with the rotation id");
       return null;
     }
+    List<String> left;
     try {
-      for (String keyId : issuer.keysIssuedFor(held.rotationId())) {
+      left = issuer.keysIssuedFor(held.rotationId());
+    } catch (RuntimeException e) {
+      return failed("listing the keys issued for rotation " + held.rotationId() + " failed", e);
+    }
+    if (left.isEmpty()) {
+      return null;
+    }
+    Optional<RotationJournal> inStore;
+    try {
+      inStore = store.read().journal();
+    } catch (RuntimeException e) {
+      return failed("reading the secret before revoking keys left by rotation " + held.rotationId() + " failed", e);
+    }
+    if (!inStore.filter(held::equals).isPresent()) {
+      throw new RotationConflictException(secret, held.rotationId(), "another run took rotation " + held.rotationId()
+          + " over before the keys it left at the issuer were revoked (store holds "
+          + inStore.map(j -> "rotation " + j.rotationId() + " entry " + j.sequence() + " (" + j.phase() + ")").orElse("no journal")
+          + "); its keys are left to the run that owns it");
+    }
+    try {
+      for (String keyId : left) {
         issuer.revoke(keyId);
         LOG.info("{}: revoked key {} left by rotation {} {}", secret, keyId, held.rotationId(), why);
       }

@@ -84,6 +84,65 @@ class RotatorRaceTest {
     f.assertCurrentKeyWorks();
   }
 
+  @Test
+  void runResumingGenerate_overtakenBeforeItRevokesLeftoverKeys_leavesTheWinnersKeyLive() {
+    // the first run stops inside issue(): its rotation is left at GENERATE
+    f.issuer.faults().crashOnce("issuer.issue.before");
+    Rotator first = f.rotatorBuilder().rotationIds(() -> "rotation-x").build();
+    try {
+      first.rotate();
+    } catch (SimulatedCrash expected) {
+      // the first process died
+    }
+    Rotator b = f.rotator();
+    Rotator c = f.rotator();
+    AtomicReference<RotationResult> cResult = new AtomicReference<>();
+    // b claims the stopped rotation; right after its claim (before it looks for leftover keys) c
+    // takes the rotation over from b, issues its key and promotes it
+    f.store.faults().runOnce("store.writeJournal.after", () -> cResult.set(c.rotate()));
+
+    RotationResult bResult = b.rotate();
+
+    assertThat(cResult.get().outcome()).isEqualTo(Outcome.IN_GRACE);
+    assertThat(bResult.outcome()).isEqualTo(Outcome.CONFLICT);
+    assertThat(f.store.writes()).filteredOn(w -> w.startsWith("promote")).hasSize(1);
+    assertThat(f.issuer.liveKeyIds()).as("the promoted key stays live; the overtaken run's key is revoked")
+        .containsExactlyInAnyOrder(f.firstKeyId, f.currentKeyId());
+    f.assertCurrentKeyWorks();
+    f.time.advance(RotationFixture.GRACE);
+    assertThat(c.resume().outcome()).isEqualTo(Outcome.COMPLETED);
+    f.assertSettled();
+  }
+
+  @Test
+  void runTakingOverARollbackOfALostKey_rollsBackAndStartsANewRotation() {
+    // the first run stops before staging its key: the key is lost
+    f.store.faults().crashOnce("store.stage.before");
+    Rotator first = f.rotatorBuilder().rotationIds(() -> "rotation-x").build();
+    try {
+      first.rotate();
+    } catch (SimulatedCrash expected) {
+      // the first process died
+    }
+    Rotator b = f.rotatorBuilder().rotationIds(() -> "rotation-b").build();
+    Rotator c = f.rotatorBuilder().rotationIds(() -> "rotation-c").build();
+    AtomicReference<RotationResult> cResult = new AtomicReference<>();
+    // b claims STAGE, finds the key lost and records the rollback; right after that c takes the
+    // rollback over from b
+    f.store.faults().runOnce("store.writeJournal.after",
+        () -> f.store.faults().runOnce("store.writeJournal.after", () -> cResult.set(c.rotate())));
+
+    RotationResult bResult = b.rotate();
+
+    assertThat(cResult.get().outcome()).isEqualTo(Outcome.IN_GRACE);
+    assertThat(cResult.get().rotationId()).contains("rotation-c");
+    assertThat(bResult.outcome()).isEqualTo(Outcome.CONFLICT);
+    assertThat(f.store.writes()).contains("journal rotation-x ROLLED_BACK")
+        .filteredOn(w -> w.startsWith("promote")).containsExactly("promote rotation-c");
+    assertThat(f.issuer.liveKeyIds()).containsExactlyInAnyOrder(f.firstKeyId, f.currentKeyId());
+    f.assertCurrentKeyWorks();
+  }
+
   @RepeatedTest(20)
   void concurrentRotators_startOneRotation() throws Exception {
     int n = 4;
