@@ -276,6 +276,10 @@ class RotatingAwsCredentialIT {
         if (!ok) {
           d.rejected.incrementAndGet();
         }
+        // one request per connection: the JDK client must never reuse a connection this server is
+        // closing as idle ("header parser received no bytes"), which would be a transport error of
+        // the test harness, not a failed call
+        exchange.getResponseHeaders().set("Connection", "close");
         exchange.sendResponseHeaders(ok ? 200 : 401, -1);
         exchange.close();
       });
