@@ -140,7 +140,7 @@ public final class Quickstart {
       apiKey.start();
       String v1 = apiKey.get().version();
       await("the created event", () -> timeline.printed("payments-api-key", CredentialCreated.class) == 1);
-      timeline.say("STARTUP", "fetched version %s (SHA-256 of the file), status %s", v1, apiKey.status().state());
+      timeline.say("STARTUP", "fetched version %s (a keyed hash of the content, never the content), status %s", v1, apiKey.status().state());
       timeline.say("", "client presents key #1 -> %s", describe(apiKey.verify(key1)));
 
       Instant firstSuccess = apiKey.status().lastSuccess().orElseThrow();
