@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
@@ -167,7 +168,9 @@ class ActuatorAutoConfigurationTest {
       assertThat(meters.get("rotate4j.keyring.grace.remaining").tags(tags).gauge().value()).isPositive();
 
       leased.failAlways(FailureKind.TRANSIENT);
-      db.refreshNow().exceptionally(t -> null).join();
+      time.advance(Duration.ofSeconds(1)); // past the on-demand refresh rate limit (one per second)
+      CompletableFuture<?> failing = db.refreshNow();
+      assertThat(failing).as("one attempt allowed: the refresh fails at once").isCompletedExceptionally();
       assertThat(meters.get("rotate4j.refresh").tags(tags).tag("outcome", "failure").functionCounter().count()).isPositive();
       assertThat(meters.get("rotate4j.refresh.consecutive.failures").tags(tags).gauge().value()).isPositive();
       leased.recover();
