@@ -3,6 +3,7 @@ package io.github.rotate4j.samples.rotationjob;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.rotate4j.aws.AwsSecretsManagerProvider;
+import io.github.rotate4j.aws.MotoServer;
 import io.github.rotate4j.samples.rotationjob.demo.DemoKeyClient;
 import io.github.rotate4j.samples.rotationjob.demo.DemoKeyIssuer;
 import io.github.rotate4j.samples.rotationjob.demo.DemoKeyService;
