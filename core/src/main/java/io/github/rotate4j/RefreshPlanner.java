@@ -23,8 +23,11 @@ import org.jspecify.annotations.Nullable;
  */
 final class RefreshPlanner {
 
-  /** The first renewal of a lease is drawn over [ratio/2, ratio] of its TTL. */
-  static final double FIRST_RENEWAL_LOW_SHARE = 0.5;
+  /**
+   * The first renewal of a lease is drawn over [ratio/20, ratio] of its TTL: nearly the whole renewal
+   * period, so that a fleet whose leases were issued together renews spread out from the first cycle.
+   */
+  static final double FIRST_RENEWAL_LOW_SHARE = 0.05;
   /** A renewal is never planned in the last 5% of a lease. */
   static final double RENEWAL_CAP_SHARE = 0.95;
   /** An attempt never takes more than a tenth of the lease it is meant to renew or replace. */
@@ -133,8 +136,9 @@ final class RefreshPlanner {
   // ---- leases -------------------------------------------------------------------------------
 
   /**
-   * When to renew a lease ending at {@code end}: the first renewal anywhere in [ratio/2, ratio] of
-   * what is left (a wide phase), later ones at ratio ± jitter; never in the last 5% of the lease.
+   * When to renew a lease ending at {@code end}: the first renewal anywhere in [ratio/20, ratio] of
+   * what is left (a wide phase: nearly a whole renewal period), later ones at ratio ± jitter; never
+   * in the last 5% of the lease.
    */
   Instant renewal(Instant now, Instant end, boolean first) {
     Duration remaining = positive(Duration.between(now, end));

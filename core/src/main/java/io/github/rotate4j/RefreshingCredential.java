@@ -791,7 +791,12 @@ final class RefreshingCredential extends RotatingCredential {
       nearMaxTtl = false;
       renewedOnce = false;
       leaseStart = now;
-      leaseMaxEnd = maxLeaseLife == null ? null : now.plus(maxLeaseLife);
+      Instant announcedMaxEnd = r.maxLeaseEnd().orElse(null);
+      if (announcedMaxEnd != null) {
+        // the backend said how long this lease can live: no need to wait for a short renewal to learn it
+        maxLeaseLife = Duration.between(now, announcedMaxEnd);
+      }
+      leaseMaxEnd = announcedMaxEnd != null ? announcedMaxEnd : maxLeaseLife == null ? null : now.plus(maxLeaseLife);
       lifePhaseReplacement = null;
       if (leaseMaxEnd != null && !lifePhaseDrawn && fresh.renewable() && leaseTtl != null) {
         lifePhaseDrawn = true;

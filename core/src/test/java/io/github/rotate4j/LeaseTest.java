@@ -7,7 +7,9 @@ import io.github.rotate4j.event.CredentialRotated;
 import io.github.rotate4j.testing.InMemoryCredentialProvider;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -29,8 +31,8 @@ class LeaseTest {
         c.start();
         Instant start = g.time.now();
         Instant next = c.status().nextRefresh().orElseThrow();
-        // the first renewal is drawn over [ratio/2, ratio] of the TTL: [10 min, 20 min]
-        assertThat(next).isBetween(start.plus(Duration.ofMinutes(10)), start.plus(Duration.ofMinutes(20)));
+        // the first renewal is drawn over [ratio/20, ratio] of the TTL: [1 min, 20 min]
+        assertThat(next).isBetween(start.plus(Duration.ofMinutes(1)), start.plus(Duration.ofMinutes(20)));
         seen.add(next);
         g.time.advanceTo(next);
         assertThat(backend.renewCount()).isEqualTo(1);
@@ -77,6 +79,38 @@ class LeaseTest {
       f.time.advanceTo(firstEnd);
       assertThat(c.keyRing().entry(first.version())).as("the old lease leaves the ring when it ends").isEmpty();
       assertThat(c.get().version()).isEqualTo(second.version());
+    }
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+  void renewableLease_announcedMaxTtl_spreadsTheFirstReplacementOverTheWholeLife(boolean announced) {
+    // leases issued together (TTL 60 s, max TTL 10 min): where does each instance replace its first one?
+    List<Duration> replacedAfter = new ArrayList<>();
+    for (int seed = 0; seed < 40; seed++) {
+      Fixture g = new Fixture();
+      InMemoryCredentialProvider backend = g.backend().initialValue("pw")
+          .leases(Duration.ofSeconds(60), Duration.ofMinutes(10), true).announceMaxTtl(announced).build();
+      try (RotatingCredential c = RotatingCredential.builder("db", backend)
+          .clock(g.time.clock()).scheduler(g.time.scheduler())
+          .ioExecutor(Runnable::run).eventExecutor(Runnable::run).random(new Random(seed)).build()) {
+        c.start();
+        Instant start = g.time.now();
+        while (backend.fetchCount() < 2) {
+          g.time.advanceTo(c.status().nextRefresh().orElseThrow());
+        }
+        replacedAfter.add(Duration.between(start, c.get().issuedAt()));
+      }
+    }
+    Duration latest = Duration.ofMinutes(10).minus(RefreshPolicy.ofDefaults().minOverlapFor(Duration.ofSeconds(60)));
+    if (announced) {
+      assertThat(replacedAfter).allSatisfy(d -> assertThat(d).isLessThanOrEqualTo(latest));
+      assertThat(replacedAfter.stream().filter(d -> d.compareTo(Duration.ofMinutes(5)) < 0).count())
+          .as("replacements drawn over the whole first life, not bunched at its end").isBetween(10L, 30L);
+    } else {
+      // the max TTL is learned from the first renewal that comes back short (at most a TTL before the
+      // end), and the replacement follows before the lease ends, possibly with less than minOverlap
+      assertThat(replacedAfter).allSatisfy(d -> assertThat(d).isBetween(Duration.ofMinutes(9), Duration.ofMinutes(10)));
     }
   }
 

@@ -70,8 +70,10 @@ class RefreshPlannerTest {
       first.add(planner.renewal(NOW, end, true));
       assertThat(planner.renewal(NOW, end, false)).isBetween(NOW.plus(Duration.ofMinutes(18)), NOW.plus(Duration.ofMinutes(22)));
     }
-    assertThat(first).allSatisfy(t -> assertThat(t).isBetween(NOW.plus(Duration.ofMinutes(10)), NOW.plus(Duration.ofMinutes(20))));
-    assertThat(first.stream().filter(t -> t.isBefore(NOW.plus(Duration.ofMinutes(15)))).count()).isBetween(200L, 300L);
+    // over [1/20, 1] of two thirds of the lease: [1 min, 20 min], uniformly
+    assertThat(first).allSatisfy(t -> assertThat(t).isBetween(NOW.plus(Duration.ofMinutes(1)), NOW.plus(Duration.ofMinutes(20))));
+    assertThat(first.stream().filter(t -> t.isBefore(NOW.plus(Duration.ofMillis(630_000)))).count()).isBetween(200L, 300L);
+    assertThat(first.stream().filter(t -> t.isBefore(NOW.plus(Duration.ofMinutes(3)))).count()).isPositive();
   }
 
   @Test

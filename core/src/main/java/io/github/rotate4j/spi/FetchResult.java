@@ -19,19 +19,25 @@ public final class FetchResult {
   private final @Nullable Credential pending;
   private final @Nullable Instant nextChange;
   private final boolean historyReported;
+  private final @Nullable Instant maxLeaseEnd;
 
   private FetchResult(Credential current, List<Credential> previous, @Nullable Credential pending, @Nullable Instant nextChange,
-      boolean historyReported) {
+      boolean historyReported, @Nullable Instant maxLeaseEnd) {
     this.current = Objects.requireNonNull(current, "current");
     this.previous = List.copyOf(previous);
     this.pending = pending;
     this.nextChange = nextChange;
     this.historyReported = historyReported || !previous.isEmpty();
+    if (maxLeaseEnd != null && current.expiresAt().map(maxLeaseEnd::isBefore).orElse(true)) {
+      throw new IllegalArgumentException("maxLeaseEnd " + maxLeaseEnd + " of version " + current.version()
+          + (current.expiresAt().isPresent() ? " is before its expiry " + current.expiresAt().get() : " has no expiry"));
+    }
+    this.maxLeaseEnd = maxLeaseEnd;
   }
 
   /** Only a current version. */
   public static FetchResult of(Credential current) {
-    return new FetchResult(current, List.of(), null, null, false);
+    return new FetchResult(current, List.of(), null, null, false, null);
   }
 
   /** Starts a result with the given current version. */
@@ -75,6 +81,17 @@ public final class FetchResult {
     return historyReported;
   }
 
+  /**
+   * The latest instant any renewal of the current lease can reach (its max TTL), when the backend
+   * says so up front. With it the engine plans the lease's replacement from the start, drawn over
+   * the lease's whole life, so that a fleet whose leases were issued together replaces them spread
+   * out even in their first cycle; without it the engine learns the max TTL only when a renewal
+   * comes back short. Empty when unknown.
+   */
+  public Optional<Instant> maxLeaseEnd() {
+    return Optional.ofNullable(maxLeaseEnd);
+  }
+
   @Override
   public String toString() {
     return "FetchResult[current=" + current.version()
@@ -89,6 +106,7 @@ public final class FetchResult {
     private @Nullable Credential pending;
     private @Nullable Instant nextChange;
     private boolean historyReported;
+    private @Nullable Instant maxLeaseEnd;
 
     private Builder(Credential current) {
       this.current = Objects.requireNonNull(current, "current");
@@ -120,8 +138,18 @@ public final class FetchResult {
       return this;
     }
 
+    /**
+     * The latest end any renewal of the current lease can reach (see {@link FetchResult#maxLeaseEnd()});
+     * {@code null} for unknown. {@link #build()} refuses one before the lease's own expiry, or on a
+     * credential that has none.
+     */
+    public Builder maxLeaseEnd(@Nullable Instant maxLeaseEnd) {
+      this.maxLeaseEnd = maxLeaseEnd;
+      return this;
+    }
+
     public FetchResult build() {
-      return new FetchResult(current, previous, pending, nextChange, historyReported);
+      return new FetchResult(current, previous, pending, nextChange, historyReported, maxLeaseEnd);
     }
   }
 }

@@ -45,6 +45,7 @@ public final class InMemoryCredentialProvider implements CredentialProvider {
   private final String path;
   private final @Nullable Duration leaseTtl;
   private final @Nullable Duration leaseMaxTtl;
+  private final boolean announceMaxTtl;
   private final boolean renewable;
   private final boolean reportPrevious;
 
@@ -74,6 +75,7 @@ public final class InMemoryCredentialProvider implements CredentialProvider {
     this.path = b.path;
     this.leaseTtl = b.leaseTtl;
     this.leaseMaxTtl = b.leaseMaxTtl;
+    this.announceMaxTtl = b.announceMaxTtl;
     this.renewable = b.renewable;
     this.reportPrevious = b.reportPrevious;
     if (b.initialValue != null) {
@@ -316,6 +318,9 @@ public final class InMemoryCredentialProvider implements CredentialProvider {
           current = issueLease(current);
         }
         FetchResult.Builder r = FetchResult.builder(current).pending(pending);
+        if (announceMaxTtl && leaseMaxTtl != null) {
+          r.maxLeaseEnd(current.issuedAt().plus(leaseMaxTtl));
+        }
         if (reportPrevious && versions.size() > 1 && leaseTtl == null) {
           r.previous(versions.stream().skip(1).findFirst().orElseThrow());
         }
@@ -440,6 +445,7 @@ public final class InMemoryCredentialProvider implements CredentialProvider {
     private @Nullable Duration leaseMaxTtl;
     private boolean renewable;
     private boolean reportPrevious = true;
+    private boolean announceMaxTtl;
 
     private Builder() {}
 
@@ -487,6 +493,16 @@ public final class InMemoryCredentialProvider implements CredentialProvider {
     /** Whether fetches report the previous version, like AWSPREVIOUS (default true). */
     public Builder reportPrevious(boolean report) {
       this.reportPrevious = report;
+      return this;
+    }
+
+    /**
+     * Whether a new lease comes with its max TTL ({@link FetchResult#maxLeaseEnd()}), as a provider
+     * that can read the role's max TTL reports it (default false: the engine learns it from the first
+     * renewal that comes back short).
+     */
+    public Builder announceMaxTtl(boolean announce) {
+      this.announceMaxTtl = announce;
       return this;
     }
 

@@ -48,6 +48,8 @@ public final class FleetSimulator {
         .withRequiredArg().ofType(Integer.class).defaultsTo(50);
     OptionSpec<Integer> memoryCount = parser.accepts("memory-count", "memory: credentials in the registry")
         .withRequiredArg().ofType(Integer.class).defaultsTo(1000);
+    parser.accepts("max-ttl-unknown", "renewable: new leases do not announce their max TTL (the engine learns it "
+        + "from the first renewal that comes back short)");
     parser.accepts("help").forHelp();
     OptionSet options = parser.parse(args);
     PrintStream out = System.out;
@@ -68,7 +70,7 @@ public final class FleetSimulator {
     for (String kind : herdKinds) {
       new HerdSimulation(kindOf(kind), options.valueOf(instances), options.valueOf(seed),
           Duration.ofHours(options.valueOf(hours)), Duration.ofMinutes(options.valueOf(outageAt)),
-          Duration.ofSeconds(options.valueOf(outage)), out).run();
+          Duration.ofSeconds(options.valueOf(outage)), !options.has("max-ttl-unknown"), out).run();
     }
     if (which.equals("memory") || which.equals("all")) {
       for (String kind : List.of("static", "renewable")) {

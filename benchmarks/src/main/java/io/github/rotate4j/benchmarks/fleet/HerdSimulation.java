@@ -27,16 +27,18 @@ final class HerdSimulation {
   private final Duration runFor;
   private final Duration outageAt;
   private final Duration outageLength;
+  private final boolean announcesMaxTtl;
   private final PrintStream out;
 
   HerdSimulation(SimulatedBackend.Kind kind, int instances, long seed, Duration runFor, Duration outageAt,
-      Duration outageLength, PrintStream out) {
+      Duration outageLength, boolean announcesMaxTtl, PrintStream out) {
     this.kind = kind;
     this.instances = instances;
     this.seed = seed;
     this.runFor = runFor;
     this.outageAt = outageAt;
     this.outageLength = outageLength;
+    this.announcesMaxTtl = announcesMaxTtl;
     this.out = out;
   }
 
@@ -62,6 +64,7 @@ final class HerdSimulation {
   void run() {
     ManualTime time = ManualTime.create();
     SimulatedBackend backend = new SimulatedBackend(kind, time.clock());
+    backend.announcesMaxTtl(announcesMaxTtl);
     Instant origin = time.now();
     if (!outageLength.isZero()) {
       backend.outage(origin.plus(outageAt), outageLength);
@@ -98,8 +101,9 @@ final class HerdSimulation {
     long down = outageLength.isZero() ? end : outageAt.toMillis();
     long up = outageLength.isZero() ? end : down + outageLength.toMillis();
 
-    out.printf(Locale.ROOT, "%n== %s: %d instances, seed %d, %s simulated (%d calls, %.1f s wall)%n",
-        kind, instances, seed, human(runFor), n, wallMillis / 1000.0);
+    out.printf(Locale.ROOT, "%n== %s%s: %d instances, seed %d, %s simulated (%d calls, %.1f s wall)%n",
+        kind, kind == SimulatedBackend.Kind.RENEWABLE_LEASE && !announcesMaxTtl ? " (max TTL not announced)" : "",
+        instances, seed, human(runFor), n, wallMillis / 1000.0);
     out.printf(Locale.ROOT, "%-34s %7s %9s %9s %9s %9s %7s%n",
         "window", "calls", "1s p/m", "uniform", "5s p/m", "uniform", "max/ms");
     // the start-up fetches are all at 0 ms by construction; every window starts after them

@@ -34,6 +34,7 @@ final class SimulatedBackend {
 
   private final Kind kind;
   private final Clock clock;
+  private boolean announcesMaxTtl = true;
   private final Instant origin;
   private Instant downFrom = Instant.MAX;
   private Instant downUntil = Instant.MAX;
@@ -49,6 +50,15 @@ final class SimulatedBackend {
     this.kind = kind;
     this.clock = clock;
     this.origin = clock.instant();
+  }
+
+  /**
+   * Whether a new lease comes with its max TTL ({@link FetchResult#maxLeaseEnd()}), as Vault's
+   * provider reports when it can read the role; when not, the engine learns it from the first
+   * renewal that comes back short. Default on.
+   */
+  void announcesMaxTtl(boolean announces) {
+    this.announcesMaxTtl = announces;
   }
 
   /** Every call in [from, from + length) fails transiently. */
@@ -137,13 +147,16 @@ final class SimulatedBackend {
       }
       String id = "lease-" + (++leases);
       Duration ttl = kind == Kind.RENEWABLE_LEASE ? LEASE_TTL : LEASE_MAX_TTL;
-      return FetchResult.of(Credential.builder(id)
+      Credential lease = Credential.builder(id)
           .value(SecretValue.ofUsernamePassword("v-app-" + leases, "password"))
           .issuedAt(now)
           .expiresAt(now.plus(ttl))
           .lease(id, kind == Kind.RENEWABLE_LEASE)
           .metadata("max_end", now.plus(LEASE_MAX_TTL).toString())
-          .build());
+          .build();
+      return FetchResult.builder(lease)
+          .maxLeaseEnd(kind == Kind.RENEWABLE_LEASE && announcesMaxTtl ? now.plus(LEASE_MAX_TTL) : null)
+          .build();
     }
 
     @Override
