@@ -233,6 +233,45 @@ final class RefreshPlanner {
   // ---- failures -----------------------------------------------------------------------------
 
   /**
+   * Attempts of a scheduled poll whose value stays valid (an unleased secret): one quick retry for a
+   * blip, then the next poll on the credential's own grid. A fleet hit by an outage then calls the
+   * backend no more often than it polls, and comes back at its own phases, not in step.
+   */
+  static final int UNHURRIED_ATTEMPTS = 2;
+
+  /** A lease is unhurried while more than this many recovery caps are left before its expiry. */
+  static final int UNHURRIED_LEASE_CAPS = 4;
+
+  /**
+   * Whether a credential that still serves a value valid until {@code expiry} ({@code null}: no
+   * expiry) can let a failed scheduled refresh wait: one quick retry, then a wait spread over the
+   * time it has (the next poll for an unleased secret; half the time left for a lease).
+   */
+  boolean unhurried(Instant now, @Nullable Instant expiry) {
+    if (expiry == null) {
+      return true;
+    }
+    Duration cap = min(policy.recoveryInterval(), policy.refreshInterval());
+    return Duration.between(now, expiry).compareTo(cap.multipliedBy(UNHURRIED_LEASE_CAPS)) > 0;
+  }
+
+  /**
+   * The default retry backoff ({@link RotatingCredentialBuilder#DEFAULT_RETRY_CONFIG}: 1 s doubling up
+   * to 30 s, ±50 %), drawn from this planner's random source rather than Resilience4j's
+   * {@code Math.random()}, so that a seeded credential is reproducible.
+   */
+  Duration defaultRetryBackoff(int attempt) {
+    long base = DEFAULT_RETRY_INITIAL.toMillis() << Math.min(Math.max(0, attempt - 1), 15);
+    long capped = Math.min(base, DEFAULT_RETRY_MAX.toMillis());
+    double factor = 1 - DEFAULT_RETRY_RANDOMIZATION + 2 * DEFAULT_RETRY_RANDOMIZATION * random.nextDouble();
+    return Duration.ofMillis(Math.min(DEFAULT_RETRY_MAX.toMillis(), (long) (capped * factor)));
+  }
+
+  static final Duration DEFAULT_RETRY_INITIAL = Duration.ofSeconds(1);
+  static final Duration DEFAULT_RETRY_MAX = Duration.ofSeconds(30);
+  static final double DEFAULT_RETRY_RANDOMIZATION = 0.5;
+
+  /**
    * The delay before the next attempt of a cycle: the retry policy's proposal, shortened so that the
    * {@code attemptsLeft} remaining attempts (each up to {@code attemptTimeout}) all fit before
    * {@code expiry}. Empty when there is no room left for another attempt.
@@ -274,7 +313,10 @@ final class RefreshPlanner {
         Duration probe = cap.dividedBy(EXPIRED_PROBE_DIVISOR * FIRST_CYCLE_BACKOFF_DIVISOR);
         return untilExpiry.plus(uniform(Duration.ZERO, probe));
       }
-      bound = min(bound, Duration.between(now, latestStart));
+      Duration room = Duration.between(now, latestStart);
+      // a lease with time to spare spreads its retry over half of what is left rather than the cap, so
+      // that the backlog of an outage drains over minutes, not seconds; a lease near its end uses the cap
+      bound = unhurried(now, expiry) ? max(bound, room.multipliedBy(3).dividedBy(4)) : min(bound, room);
     }
     return spreads() ? uniform(Duration.ZERO, bound) : bound;
   }

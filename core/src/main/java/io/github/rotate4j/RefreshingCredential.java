@@ -79,6 +79,8 @@ final class RefreshingCredential extends RotatingCredential {
   static final int RETIRED_MATCH_COUNTS = 4;
   /** Retry intervals are asked for at most this attempt number (exponential functions overflow). */
   private static final int MAX_BACKOFF_ATTEMPT = 16;
+  private static final IntervalBiFunction<Object> DEFAULT_BACKOFF =
+      RotatingCredentialBuilder.DEFAULT_RETRY_CONFIG.getIntervalBiFunction();
 
   private enum Action { FETCH, RENEW }
 
@@ -201,6 +203,8 @@ final class RefreshingCredential extends RotatingCredential {
   private @Nullable Duration maxLeaseLife;
   /** Whether a lease was replaced by a new one already (the first replacement is drawn wide). */
   private boolean replacedOnce;
+  /** Whether a failed cycle brought this lease's replacement in step with the fleet's: the next one is drawn wide. */
+  private boolean respread;
   /**
    * For the first renewable lease issued once the max lifetime is known: when to replace it, drawn
    * over its whole life (renewing until then), so that a fleet whose first leases were issued
@@ -887,13 +891,19 @@ final class RefreshingCredential extends RotatingCredential {
       Instant expiry = current == null ? null : current.expiresAt().orElse(null);
       Duration attemptTimeout = planner.attemptTimeout(leaseTtl);
 
+      // a scheduled poll of a value that stays valid is in no hurry: one quick retry for a blip, then
+      // the next poll on the credential's own grid (a fleet hit by an outage neither hammers the
+      // backend nor comes back in step); start-up, on-demand refreshes and leases use every attempt
+      boolean validStatic = current != null && expiry == null;
+      int attemptLimit = current != null && cycle.reason == FetchReason.SCHEDULED && planner.unhurried(now, expiry)
+          ? Math.min(maxAttempts, RefreshPlanner.UNHURRIED_ATTEMPTS) : maxAttempts;
       Duration delay = null;
       if (renewFailed && kind == FailureKind.PERMANENT) {
         delay = Duration.ZERO; // the lease is gone: fetch a new one at once, whatever the retry limit
       } else if (cycle.startup && kind == FailureKind.TRANSIENT) {
         delay = proposedBackoff(attempt, error); // a blocking start retries until its deadline
-      } else if (attempt < maxAttempts && !circuitOpen && (renewFailed || retryOn.test(error))) {
-        delay = planner.retryDelay(proposedBackoff(attempt, error), now, expiry, attemptTimeout, maxAttempts - attempt)
+      } else if (attempt < attemptLimit && !circuitOpen && (renewFailed || retryOn.test(error))) {
+        delay = planner.retryDelay(proposedBackoff(attempt, error), now, expiry, attemptTimeout, attemptLimit - attempt)
             .orElse(null);
       }
       Instant next;
@@ -908,9 +918,17 @@ final class RefreshingCredential extends RotatingCredential {
         gaveUp = true;
         inFlight = null;
         failedCycles++;
+        if (current != null && current.leaseId().isPresent()) {
+          // the replacement comes when the backend is back, with everyone else's: draw the next one wide again
+          respread = true;
+        }
         if (cycle.startup) {
           failStartup = true;
           next = null;
+        } else if (validStatic) {
+          // a failed poll is a missed poll: the next one comes on this credential's own grid
+          next = nextPoll(now, current);
+          schedule(next, Action.FETCH, now);
         } else {
           boolean expired = current == null;
           // a permanent failure (403, 404) will not fix itself soon: back off by the whole cap at once
@@ -943,6 +961,9 @@ final class RefreshingCredential extends RotatingCredential {
   }
 
   private Duration proposedBackoff(int attempt, Throwable error) {
+    if (backoff == DEFAULT_BACKOFF) {
+      return planner.defaultRetryBackoff(attempt); // the same policy, jittered from this credential's random source
+    }
     long millis = backoff.apply(Math.min(attempt, MAX_BACKOFF_ATTEMPT), Either.left(error));
     return Duration.ofMillis(Math.max(0, millis));
   }
@@ -954,22 +975,7 @@ final class RefreshingCredential extends RotatingCredential {
     Credential c = java.util.Objects.requireNonNull(snapshot.servable, "planned after a success");
     Optional<Instant> end = c.expiresAt();
     if (end.isEmpty()) {
-      // every grid point is computed from the first one (the phase), so that the finer grid around a
-      // scheduled rotation never shifts it
-      Instant nextRotation = c.nextRotation().orElse(null);
-      if (pollPhase == null) {
-        pollPhase = planner.firstPollBase(now);
-        pollBase = pollPhase;
-      } else {
-        pollBase = planner.nextPollBase(pollPhase, now.plus(policy.refreshInterval().dividedBy(2)), now, nextRotation);
-      }
-      Instant at = planner.pollAt(pollBase, now);
-      if (nextChange != null) {
-        // the backend announced its next change: look right after it, unless the regular poll comes first
-        Instant announced = planner.afterAnnouncedChange(nextChange, now);
-        at = announced.isBefore(at) ? announced : at;
-      }
-      schedule(at, Action.FETCH, now);
+      schedule(nextPoll(now, c), Action.FETCH, now);
       return;
     }
     Duration ttl = leaseTtl != null ? leaseTtl : Duration.between(now, end.get());
@@ -984,7 +990,33 @@ final class RefreshingCredential extends RotatingCredential {
       schedule(renewal, Action.RENEW, now);
       return;
     }
-    schedule(planner.replacement(now, end.get(), ttl, !replacedOnce), Action.FETCH, now);
+    boolean wide = !replacedOnce || respread;
+    respread = false;
+    schedule(planner.replacement(now, end.get(), ttl, wide), Action.FETCH, now);
+  }
+
+  /** Under lock: the next poll of an unleased secret, on this credential's own grid. */
+  private Instant nextPoll(Instant now, Credential c) {
+    // every grid point is computed from the first one (the phase), so that the finer grid around a
+    // scheduled rotation never shifts it
+    Instant nextRotation = c.nextRotation().orElse(null);
+    Instant phase = pollPhase;
+    Instant base;
+    if (phase == null) {
+      phase = planner.firstPollBase(now);
+      pollPhase = phase;
+      base = phase;
+    } else {
+      base = planner.nextPollBase(phase, now.plus(policy.refreshInterval().dividedBy(2)), now, nextRotation);
+    }
+    pollBase = base;
+    Instant at = planner.pollAt(base, now);
+    if (nextChange != null) {
+      // the backend announced its next change: look right after it, unless the regular poll comes first
+      Instant announced = planner.afterAnnouncedChange(nextChange, now);
+      at = announced.isBefore(at) ? announced : at;
+    }
+    return at;
   }
 
   private void schedule(Instant at, Action action, Instant now) {

@@ -36,7 +36,8 @@ public final class RotatingCredentialBuilder {
    */
   public static final RetryConfig DEFAULT_RETRY_CONFIG = RetryConfig.custom()
       .maxAttempts(4)
-      .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(Duration.ofSeconds(1), 2.0, 0.5, Duration.ofSeconds(30)))
+      .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(RefreshPlanner.DEFAULT_RETRY_INITIAL, 2.0,
+          RefreshPlanner.DEFAULT_RETRY_RANDOMIZATION, RefreshPlanner.DEFAULT_RETRY_MAX))
       .retryOnException(t -> BackendException.classify(t) == FailureKind.TRANSIENT)
       .build();
 

@@ -14,7 +14,9 @@ import io.github.rotate4j.event.RefreshFailed;
 import io.github.rotate4j.testing.InMemoryCredentialProvider;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 class FailureTest {
@@ -34,8 +36,8 @@ class FailureTest {
       assertThat(failed.kind()).isEqualTo(FailureKind.PERMANENT);
       assertThat(failed.nextAttemptTime()).isPresent();
       assertThat(Duration.between(failed.time(), failed.nextAttempt()))
-          .as("a failed cycle backs off with full jitter up to the recovery interval")
-          .isBetween(Duration.ZERO, RefreshPolicy.DEFAULT_RECOVERY_INTERVAL);
+          .as("a failed poll is a missed poll: the next one comes on the credential's own grid")
+          .isBetween(Duration.ofSeconds(120), Duration.ofSeconds(480));
       assertThat(c.get().secretString()).as("stale-if-error").isEqualTo("key-1");
       assertThat(c.status().state()).isEqualTo(CredentialState.DEGRADED);
       assertThat(c.status().lastFailure()).hasValueSatisfying(x -> assertThat(x.kind()).isEqualTo(FailureKind.PERMANENT));
@@ -43,7 +45,7 @@ class FailureTest {
       f.time.advanceTo(failed.nextAttempt());
       assertThat(backend.fetchCount()).as("refresh never stops after an error").isEqualTo(3);
       backend.recover();
-      f.advance(Duration.ofSeconds(40));
+      f.advance(Duration.ofMinutes(8));
       assertThat(c.status().state()).isEqualTo(CredentialState.UP);
       assertThat(c.status().consecutiveFailures()).isZero();
       assertThat(c.status().failedAttempts()).isGreaterThanOrEqualTo(2);
@@ -58,18 +60,101 @@ class FailureTest {
     try (RotatingCredential c = f.builder(backend).build()) {
       c.start();
       backend.failAlways(FailureKind.TRANSIENT);
-      f.advance(Duration.ofMinutes(7));
+      CompletableFuture<Credential> forced = c.refreshNow(); // someone needs it now: every attempt
+      f.advance(Duration.ofSeconds(20));
+      assertThat(forced).isCompletedExceptionally();
       List<RefreshFailed> failures = f.events(RefreshFailed.class);
-      assertThat(failures).extracting(RefreshFailed::attempt).startsWith(1, 2, 3, 4, 1);
+      assertThat(failures).extracting(RefreshFailed::attempt).startsWith(1, 2, 3, 4);
       for (int i = 0; i < 3; i++) {
         Duration gap = Duration.between(failures.get(i).time(), failures.get(i + 1).time());
         long base = 1000L << i; // 1 s, 2 s, 4 s
         assertThat(gap.toMillis()).as("backoff before attempt %d", i + 2).isBetween(base / 2, base * 3 / 2);
       }
       assertThat(Duration.between(failures.get(3).time(), failures.get(3).nextAttempt()))
-          .as("after the last attempt the first failed cycle backs off up to an eighth of the recovery interval")
-          .isBetween(Duration.ZERO, RefreshPolicy.DEFAULT_RECOVERY_INTERVAL.dividedBy(8));
+          .as("after the last attempt a static secret waits for its next poll on its own grid")
+          .isBetween(Duration.ofSeconds(120), Duration.ofSeconds(480));
     }
+  }
+
+  @Test
+  void scheduledPoll_ofAStaticSecret_retriesOnce_thenKeepsItsOwnGrid() {
+    InMemoryCredentialProvider backend = f.staticBackend("key-1");
+    try (RotatingCredential c = f.builder(backend).build()) {
+      c.start();
+      f.time.advanceTo(c.status().nextRefresh().orElseThrow());
+      Instant firstPoll = f.time.now();
+      Instant planned = c.status().nextRefresh().orElseThrow();
+      Duration interval = RefreshPolicy.DEFAULT_REFRESH_INTERVAL;
+      assertThat(Duration.between(firstPoll, planned)).isBetween(interval.multipliedBy(8).dividedBy(10),
+          interval.multipliedBy(12).dividedBy(10));
+      backend.failAlways(FailureKind.TRANSIENT);
+      f.time.advanceTo(planned);
+      f.advance(Duration.ofSeconds(10));
+      List<RefreshFailed> failures = f.events(RefreshFailed.class);
+      assertThat(failures).extracting(RefreshFailed::attempt).as("one quick retry for a blip").containsExactly(1, 2);
+      Instant nextPoll = failures.get(1).nextAttempt();
+      // the grid is firstPoll's phase + k × interval (± 10 % jitter around each point): the failed poll
+      // was its point 1, the next one is point 2
+      Duration sinceFirst = Duration.between(firstPoll, nextPoll);
+      assertThat(sinceFirst).isBetween(interval.multipliedBy(2).minus(interval.dividedBy(5)),
+          interval.multipliedBy(2).plus(interval.dividedBy(5)));
+      assertThat(c.get().secretString()).as("stale-if-error").isEqualTo("key-1");
+      assertThat(c.status().state()).isEqualTo(CredentialState.DEGRADED);
+
+      backend.recover();
+      f.time.advanceTo(nextPoll);
+      assertThat(c.status().state()).isEqualTo(CredentialState.UP);
+      Duration afterRecovery = Duration.between(firstPoll, c.status().nextRefresh().orElseThrow());
+      assertThat(afterRecovery).as("the phase survives the failure").isBetween(
+          interval.multipliedBy(3).minus(interval.dividedBy(5)), interval.multipliedBy(3).plus(interval.dividedBy(5)));
+    }
+  }
+
+  @Test
+  void scheduledReplacement_ofALeaseWithTimeToSpare_retriesOnce_thenSpreadsItsRetryOverTheTimeLeft() {
+    InMemoryCredentialProvider backend = f.backend().initialValue("pw")
+        .leases(Duration.ofHours(1), Duration.ofHours(1), false).build();
+    try (RotatingCredential c = f.builder(backend).build()) {
+      c.start();
+      Instant expiry = c.get().expiresAt().orElseThrow();
+      backend.failAlways(FailureKind.TRANSIENT);
+      f.time.advanceTo(c.status().nextRefresh().orElseThrow());
+      f.advance(Duration.ofSeconds(10));
+      List<RefreshFailed> failures = f.events(RefreshFailed.class);
+      assertThat(failures).extracting(RefreshFailed::attempt).containsExactly(1, 2);
+      Instant next = failures.get(1).nextAttempt();
+      Duration room = Duration.between(failures.get(1).time(), expiry.minus(RefreshPolicy.DEFAULT_ATTEMPT_TIMEOUT));
+      assertThat(Duration.between(failures.get(1).time(), next)).isLessThanOrEqualTo(room.multipliedBy(3).dividedBy(4));
+
+      // near its end the lease is in a hurry: cycles come at most a recovery interval apart again
+      f.time.advanceTo(expiry.minus(Duration.ofSeconds(100)));
+      f.events.clear();
+      f.advance(RefreshPolicy.DEFAULT_RECOVERY_INTERVAL.plusSeconds(1));
+      assertThat(f.events(RefreshFailed.class)).isNotEmpty();
+      backend.recover();
+      f.time.advanceTo(expiry.minusSeconds(1));
+      assertThat(c.get().expiresAt().orElseThrow()).as("replaced before it expired").isAfter(expiry);
+    }
+  }
+
+  @Test
+  void defaultRetryBackoff_isDrawnFromTheCredentialsRandomSource() {
+    List<List<Instant>> runs = new ArrayList<>();
+    for (int run = 0; run < 2; run++) {
+      Fixture g = new Fixture();
+      InMemoryCredentialProvider backend = g.staticBackend("key-1");
+      try (RotatingCredential c = RotatingCredential.builder("api-key", backend)
+          .clock(g.time.clock()).scheduler(g.time.scheduler())
+          .ioExecutor(Runnable::run).eventExecutor(Runnable::run).random(new java.util.Random(7))
+          .listener(io.github.rotate4j.event.CredentialListener.forEvery(g.events::add)).build()) {
+        c.start();
+        backend.failAlways(FailureKind.TRANSIENT);
+        c.refreshNow();
+        g.advance(Duration.ofSeconds(20));
+        runs.add(g.events(RefreshFailed.class).stream().map(RefreshFailed::time).toList());
+      }
+    }
+    assertThat(runs.get(0)).hasSize(4).isEqualTo(runs.get(1));
   }
 
   @Test

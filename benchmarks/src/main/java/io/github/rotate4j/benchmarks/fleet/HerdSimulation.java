@@ -1,8 +1,6 @@
 package io.github.rotate4j.benchmarks.fleet;
 
-import io.github.resilience4j.retry.RetryConfig;
 import io.github.rotate4j.RotatingCredential;
-import io.github.rotate4j.RotatingCredentialBuilder;
 import io.github.rotate4j.testing.ManualTime;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -11,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.random.RandomGeneratorFactory;
 
 /**
@@ -42,20 +39,6 @@ final class HerdSimulation {
     this.out = out;
   }
 
-  /**
-   * The default retry policy ({@link RotatingCredentialBuilder#DEFAULT_RETRY_CONFIG}: 4 attempts,
-   * 1 s doubling up to 30 s, ±50 %), with its jitter drawn from the instance's seeded random instead
-   * of Resilience4j's {@code Math.random()}, so that a run is the same for the same seed.
-   */
-  static RetryConfig seededDefaultRetry(SplittableRandom random) {
-    return RetryConfig.from(RotatingCredentialBuilder.DEFAULT_RETRY_CONFIG)
-        .intervalFunction(attempt -> {
-          double base = Math.min(1000 * Math.pow(2, attempt - 1), 30_000);
-          return (long) Math.min(30_000, base * (0.5 + random.nextDouble()));
-        })
-        .build();
-  }
-
   /** How long one refresh cycle of this kind takes: the window the fleet should spread over. */
   Duration cycle() {
     return kind == SimulatedBackend.Kind.STATIC ? Duration.ofMinutes(5) : SimulatedBackend.LEASE_MAX_TTL;
@@ -77,7 +60,6 @@ final class HerdSimulation {
           .ioExecutor(ManualTime.directExecutor())
           .eventExecutor(ManualTime.directExecutor())
           .random(RandomGeneratorFactory.of("L64X128MixRandom").create(seed * 1_000_003L + i))
-          .retryConfig(seededDefaultRetry(new SplittableRandom(seed * 7_919L + i)))
           .build());
     }
     fleet.forEach(RotatingCredential::start);
