@@ -121,10 +121,6 @@ final class HerdSimulation {
     double duringPerSecond = CallStatistics.count(sorted, down, up) / ((up - down) / 1000.0);
     out.printf(Locale.ROOT, "outage %s at %s: normal rate %.2f calls/s; during the outage %.2f× normal%n",
         human(outageLength), human(outageAt), normalPerSecond, duringPerSecond / normalPerSecond);
-    for (long seconds : new long[] {5, 30, 60}) {
-      double rate = CallStatistics.count(sorted, up, up + seconds * 1000) / (double) seconds;
-      out.printf(Locale.ROOT, "  first %2d s after recovery: %.2f× normal%n", seconds, rate / normalPerSecond);
-    }
     // instances that failed during the outage, and when each got its first success after it
     boolean[] failed = new boolean[instances];
     long[] back = new long[instances];
@@ -137,6 +133,19 @@ final class HerdSimulation {
       } else if (t >= up && backend.succeeded(i) && back[who] < 0) {
         back[who] = t - up;
       }
+    }
+    for (long seconds : new long[] {5, 30, 60}) {
+      int calls = 0;
+      int fromFailed = 0;
+      for (int i = 0; i < backend.calls(); i++) {
+        long t = backend.timeMillis(i);
+        if (t >= up && t < up + seconds * 1000) {
+          calls++;
+          fromFailed += failed[backend.caller(i)] ? 1 : 0;
+        }
+      }
+      out.printf(Locale.ROOT, "  first %2d s after recovery: %.2f× normal (%d calls, %d of them from instances that "
+          + "failed during the outage)%n", seconds, calls / (double) seconds / normalPerSecond, calls, fromFailed);
     }
     List<Long> delays = new ArrayList<>();
     int neverBack = 0;
