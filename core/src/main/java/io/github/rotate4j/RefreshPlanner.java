@@ -207,6 +207,24 @@ final class RefreshPlanner {
     return now.plus(windowEnd).minus(uniform(Duration.ZERO, width));
   }
 
+  /**
+   * The first replacement of a non-renewable lease: uniform over one replacement period (the mean
+   * of the window later replacements are drawn from, never past the deadline), so that the first
+   * replacements and the ones that follow them tile the timeline evenly. Drawing over the whole span
+   * to the deadline instead would put the start of the second generation on top of the end of the
+   * first one.
+   */
+  Instant firstReplacement(Instant now, Instant end, Duration ttl) {
+    Instant latest = latestReplacement(end, ttl);
+    if (!latest.isAfter(now) || !spreads()) {
+      return replacement(now, end, ttl, false);
+    }
+    Duration nominal = scale(Duration.between(now, end), policy.refreshRatio());
+    Duration windowEnd = min(scale(nominal, 1 + policy.jitter()), Duration.between(now, latest));
+    Duration width = scale(windowEnd, 2 * policy.jitter() / (1 + policy.jitter()));
+    return now.plus(uniform(Duration.ZERO, windowEnd.minus(width.dividedBy(2))));
+  }
+
   /** The latest instant a replacement may be issued: {@code minOverlap} before the old lease ends. */
   Instant latestReplacement(Instant end, Duration ttl) {
     return end.minus(policy.minOverlapFor(ttl));

@@ -992,7 +992,8 @@ final class RefreshingCredential extends RotatingCredential {
     }
     boolean wide = !replacedOnce || respread;
     respread = false;
-    schedule(planner.replacement(now, end.get(), ttl, wide), Action.FETCH, now);
+    schedule(wide ? planner.firstReplacement(now, end.get(), ttl) : planner.replacement(now, end.get(), ttl, false),
+        Action.FETCH, now);
   }
 
   /** Under lock: the next poll of an unleased secret, on this credential's own grid. */

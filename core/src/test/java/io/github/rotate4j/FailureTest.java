@@ -126,11 +126,12 @@ class FailureTest {
       Duration room = Duration.between(failures.get(1).time(), expiry.minus(RefreshPolicy.DEFAULT_ATTEMPT_TIMEOUT));
       assertThat(Duration.between(failures.get(1).time(), next)).isLessThanOrEqualTo(room.multipliedBy(3).dividedBy(4));
 
-      // near its end the lease is in a hurry: cycles come at most a recovery interval apart again
       f.time.advanceTo(expiry.minus(Duration.ofSeconds(100)));
-      f.events.clear();
-      f.advance(RefreshPolicy.DEFAULT_RECOVERY_INTERVAL.plusSeconds(1));
-      assertThat(f.events(RefreshFailed.class)).isNotEmpty();
+      Instant hurriedFrom = expiry.minus(RefreshPolicy.DEFAULT_RECOVERY_INTERVAL.multipliedBy(4));
+      assertThat(f.events(RefreshFailed.class)).as("while it has time to spare, two attempts per cycle")
+          .filteredOn(e -> e.time().isBefore(hurriedFrom)).allSatisfy(e -> assertThat(e.attempt()).isLessThanOrEqualTo(2));
+      assertThat(f.events(RefreshFailed.class)).allSatisfy(e ->
+          assertThat(e.nextAttemptTime().orElseThrow()).isBeforeOrEqualTo(expiry.minus(RefreshPolicy.DEFAULT_ATTEMPT_TIMEOUT)));
       backend.recover();
       f.time.advanceTo(expiry.minusSeconds(1));
       assertThat(c.get().expiresAt().orElseThrow()).as("replaced before it expired").isAfter(expiry);

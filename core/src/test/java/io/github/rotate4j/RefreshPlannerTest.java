@@ -196,4 +196,54 @@ class RefreshPlannerTest {
           .isBeforeOrEqualTo(latest);
     }
   }
+
+  @ParameterizedTest
+  @CsvSource({"1, 600", "2, 3600", "3, 86400"})
+  void firstReplacementOfAFixedLease_isUniformOverOneReplacementPeriod_soGenerationsTile(long seed, int ttlSeconds) {
+    RefreshPlanner seeded = new RefreshPlanner(RefreshPolicy.ofDefaults(), new Random(seed));
+    Duration ttl = Duration.ofSeconds(ttlSeconds);
+    Instant end = NOW.plus(ttl);
+    // later replacements are drawn over [windowEnd - width, windowEnd]: their mean is one period
+    List<Duration> later = new ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      later.add(Duration.between(NOW, seeded.replacement(NOW, end, ttl, false)));
+    }
+    Duration period = Duration.ofNanos((long) later.stream().mapToLong(Duration::toNanos).average().orElseThrow());
+    int[] quarters = new int[4];
+    for (int i = 0; i < 2000; i++) {
+      Duration d = Duration.between(NOW, seeded.firstReplacement(NOW, end, ttl));
+      assertThat(d).isBetween(Duration.ZERO, period.plus(period.dividedBy(100)));
+      quarters[(int) Math.min(3, d.toNanos() * 4 / period.toNanos())]++;
+    }
+    assertThat(java.util.Arrays.stream(quarters).boxed().toList()).allSatisfy(q -> assertThat(q).isBetween(400, 600));
+  }
+
+  @Test
+  void cycleBackoff_ofALeaseWithTimeToSpare_spreadsOverThreeQuartersOfTheTimeLeft_nearItsEndUsesTheCap() {
+    Duration timeout = Duration.ofSeconds(10);
+    Instant expiry = NOW.plus(Duration.ofMinutes(10));
+    Duration room = Duration.between(NOW, expiry.minus(timeout));
+    List<Duration> waits = new ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      waits.add(planner.cycleBackoff(1, NOW, expiry, timeout, false));
+    }
+    assertThat(waits).allSatisfy(w -> assertThat(w).isBetween(Duration.ZERO, room.multipliedBy(3).dividedBy(4)));
+    assertThat(waits.stream().filter(w -> w.compareTo(room.multipliedBy(3).dividedBy(8)) < 0).count()).isBetween(140L, 260L);
+    assertThat(planner.unhurried(NOW, expiry)).isTrue();
+    assertThat(planner.unhurried(NOW, null)).isTrue();
+    Instant soon = NOW.plus(RefreshPolicy.DEFAULT_RECOVERY_INTERVAL.multipliedBy(4));
+    assertThat(planner.unhurried(NOW, soon)).isFalse();
+    assertThat(planner.cycleBackoff(1, NOW, soon, timeout, false)).isLessThanOrEqualTo(RefreshPolicy.DEFAULT_RECOVERY_INTERVAL.dividedBy(8));
+  }
+
+  @ParameterizedTest
+  @CsvSource({"1, 1000", "2, 2000", "3, 4000", "4, 8000", "5, 16000", "6, 30000", "9, 30000"})
+  void defaultRetryBackoff_isExponentialWithHalfRandomSpread_fromThePlannersRandom(int attempt, long baseMillis) {
+    List<Long> millis = new ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      millis.add(planner.defaultRetryBackoff(attempt).toMillis());
+    }
+    assertThat(millis).allSatisfy(m -> assertThat(m).isBetween(baseMillis / 2, Math.min(30_000, baseMillis * 3 / 2)));
+    assertThat(millis.stream().distinct().count()).isGreaterThan(100);
+  }
 }
