@@ -260,7 +260,7 @@ class AsyncProviderTest {
 
   @Test
   void registry_ofManyAsyncCredentials_onOneIoThread_startsInOneLatency() throws Exception {
-    int count = 200;
+    int count = 1_000;
     ExecutorService io = Executors.newSingleThreadExecutor();
     List<AsyncInMemoryCredentialProvider> providers = new ArrayList<>();
     CredentialRegistry.Builder b = CredentialRegistry.builder().clock(f.time.clock()).scheduler(f.time.scheduler())
