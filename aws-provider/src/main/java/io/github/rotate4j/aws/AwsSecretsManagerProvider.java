@@ -320,15 +320,15 @@ public class AwsSecretsManagerProvider implements CredentialProvider {
         version(currentId, true, described, known, credentialName, reader).orElseThrow(), described.nextRotationDate());
     // the stages are the whole story: a version without AWSPREVIOUS is no longer valid
     FetchResult.Builder result = FetchResult.builder(current).historyReported(true);
-    previousId
+    Optional<Credential> previous = previousId
         .filter(id -> !letGo(credentialName, id, known))
-        .flatMap(id -> version(id, false, described, known, credentialName, reader))
-        .ifPresent(p -> {
-          result.previous(p);
-          previousOffered.put(credentialName, p.version());
-        });
+        .flatMap(id -> version(id, false, described, known, credentialName, reader));
+    previous.ifPresent(result::previous);
     pendingId.flatMap(id -> version(id, false, described, known, credentialName, reader)).ifPresent(result::pending);
     FetchResult fetched = result.build();
+    // remembered only once the whole answer is there: a fetch that fails after reading AWSPREVIOUS (or
+    // that the asynchronous path runs again) has not handed it out
+    previous.ifPresent(p -> previousOffered.put(credentialName, p.version()));
     log.debug("Read secret '{}' for credential '{}': {}", secretId, credentialName, fetched);
     return fetched;
   }
@@ -495,7 +495,7 @@ public class AwsSecretsManagerProvider implements CredentialProvider {
         if (read == null) {
           throw new NotReadYet(request);
         }
-        return read.response();
+        return read.get();
       }));
     } catch (NotReadYet stop) {
       missing = stop.request;
@@ -514,8 +514,8 @@ public class AwsSecretsManagerProvider implements CredentialProvider {
 
   /** One {@code GetSecretValue} answer of the asynchronous path: the response, or what it failed with. */
   private record VersionRead(@Nullable GetSecretValueResponse response, @Nullable Throwable failure) {
-    @Override
-    public GetSecretValueResponse response() {
+    /** The response, or the failure thrown as the blocking call would have thrown it. */
+    GetSecretValueResponse get() {
       if (failure instanceof RuntimeException e) {
         throw e;
       }

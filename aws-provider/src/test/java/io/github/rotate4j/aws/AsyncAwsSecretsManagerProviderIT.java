@@ -114,6 +114,38 @@ class AsyncAwsSecretsManagerProviderIT {
     }
   }
 
+  /**
+   * Two rotations and a new pending version between two polls: AWSPREVIOUS and AWSPENDING both have
+   * to be read, one after the other; the previous version must not be taken for one the engine let go.
+   */
+  @Test
+  void fetchAsync_readsANewPreviousAndANewPending_afterSeveralRotations(MotoServer moto) {
+    CountingInterceptor calls = new CountingInterceptor();
+    try (SecretsManagerClient admin = moto.newClient();
+        SecretsManagerAsyncClient async = asyncClient(moto.endpoint(), calls);
+        AwsSecretsManagerProvider provider = AwsSecretsManagerProvider.builder(SECRET).asyncClient(async).build();
+        AwsSecretsManagerProvider blockingProvider = moto.provider(SECRET).build()) {
+      String v1 = admin.createSecret(r -> r.name(SECRET).secretString("key-v1")).versionId();
+      FetchResult first = fetchAsync(provider, FetchContext.startup("api-key"));
+      String v2 = stagePending(admin, "key-v2");
+      promote(admin, v2, v1);
+      String v3 = stagePending(admin, "key-v3");
+      promote(admin, v3, v2);
+      String v4 = stagePending(admin, "key-v4");
+
+      calls.clear();
+      FetchResult later = fetchAsync(provider, context(first));
+      assertThat(calls.count("GetSecretValue")).as("current, previous and pending are all new").isEqualTo(3);
+      assertThat(later.current().version()).isEqualTo(v3);
+      assertThat(later.previous()).extracting(Credential::version).containsExactly(v2);
+      assertThat(later.previous()).extracting(Credential::secretString).containsExactly("key-v2");
+      assertThat(later.pending()).map(Credential::version).contains(v4);
+
+      FetchResult blocking = blockingProvider.fetch(context(first));
+      assertThat(blocking.toString()).isEqualTo(later.toString());
+    }
+  }
+
   @Test
   void blockingFetch_ofTheAsyncProvider_waitsForTheAsyncCalls(MotoServer moto) {
     CountingInterceptor calls = new CountingInterceptor();
