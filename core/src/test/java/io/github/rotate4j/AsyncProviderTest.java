@@ -183,6 +183,44 @@ class AsyncProviderTest {
     };
   }
 
+  @Test
+  void fetchAsyncThatBlocks_holdsAnIoThreadNotTheCaller_isInterruptedAtTheTimeout_andLeavesNoInterrupt()
+      throws Exception {
+    ExecutorService io = Executors.newSingleThreadExecutor();
+    java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicReference<Thread> caller = new java.util.concurrent.atomic.AtomicReference<>();
+    AsyncCredentialProvider provider = misbehaving(context -> {
+      caller.set(Thread.currentThread());
+      entered.countDown();
+      try {
+        new java.util.concurrent.CountDownLatch(1).await(); // a client that blocks while connecting
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new TransientBackendException("async-test", "secret/app/api-key", "interrupted while connecting", e);
+      }
+      throw new AssertionError("not reached");
+    });
+    try (RotatingCredential c = RotatingCredential.builder("api-key", provider)
+        .clock(f.time.clock()).scheduler(f.time.scheduler()).ioExecutor(io).eventExecutor(Runnable::run)
+        .refreshPolicy(RefreshPolicy.custom().attemptTimeout(Duration.ofSeconds(1)).build())
+        .listener(CredentialListener.forEvery(f.events::add))
+        .lazyStart(true).build()) {
+      c.start();
+      assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(caller.get()).isNotSameAs(Thread.currentThread());
+
+      f.advance(Duration.ofSeconds(1)); // the attempt timeout interrupts the blocked start
+      assertThat(f.events(RefreshFailed.class)).first()
+          .satisfies(e -> assertThat(e.message()).contains("no answer within 1.00 s"));
+      boolean interruptLeft = io.submit(() -> Thread.currentThread().isInterrupted()).get(10, TimeUnit.SECONDS);
+      assertThat(interruptLeft).as("the engine's interrupt is cleared from the I/O thread").isFalse();
+      assertThat(((RefreshingCredential) c).callOutstanding()).as("the interrupted start ended the call").isFalse();
+    } finally {
+      io.shutdownNow();
+      assertThat(io.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"throws", "null", "completes-with-null"})
   void fetchAsyncThatMisbehaves_failsStartUp_namingCredentialBackendAndPath(String misbehaviour) {
