@@ -42,9 +42,23 @@ import java.util.concurrent.CompletionStage;
  *       so a client's event-loop thread is never used for Rotate4j's work or its callers' callbacks.
  * </ul>
  *
+ * <p><b>How many at once.</b> Each credential has at most one call outstanding. On Rotate4j's default
+ * threads, at most {@code rotate4j.io.maxAsyncCallsPerBackend} (system property, default 1,000)
+ * asynchronous calls are outstanding per {@link #backendId()}; further ones start, in order, as calls
+ * end. Starting a call takes one of the backend's I/O threads ({@code rotate4j.io.maxCallsPerBackend})
+ * only until {@code fetchAsync} returns. With an I/O executor of the caller's, the only bound is one
+ * call per credential. The client's own connection pool may queue requests too.
+ *
+ * <p><b>Why a sub-interface.</b> The asynchronous methods are an addition a provider opts into, not a
+ * default on {@link CredentialProvider}: a blocking provider stays exactly as it is and keeps running
+ * on an I/O thread, and the engine never wraps blocking calls in futures (that would hold a thread
+ * all the same, and hide it). A provider that can work either way, like the AWS provider with or
+ * without an asynchronous client, builds an instance of this interface only when it has one.
+ *
  * <p>The blocking {@link #fetch} and {@link #renew} wait for the asynchronous ones, so that code
  * calling a provider directly keeps working; the engine never uses them for an asynchronous provider.
- * {@link #revoke} stays blocking: it runs on close, on the I/O executor, once per lease.
+ * {@link #revoke} stays blocking: it runs on close, on the I/O executor, once per lease. A stage that
+ * is cancelled (by the provider or its client) counts as a transient failure.
  */
 public interface AsyncCredentialProvider extends CredentialProvider {
 
