@@ -41,6 +41,7 @@ final class EngineContext implements AutoCloseable {
   private volatile @Nullable DefaultThreads borrowed; // taken on first use, given back on close
   private boolean closed; // guarded by borrowLock
   private final ConcurrentHashMap<String, Executor> ioByBackend = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Threads.Permits> asyncByBackend = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
 
   /** The process-wide default threads that stand-alone credentials and registries share. */
@@ -73,6 +74,22 @@ final class EngineContext implements AutoCloseable {
       return io;
     }
     return ioByBackend.computeIfAbsent(backendId, id -> task -> threads().ioFor(id).execute(task));
+  }
+
+  /**
+   * The bound on asynchronous calls outstanding at once to the backend {@code backendId} (see
+   * {@link io.github.rotate4j.spi.AsyncCredentialProvider}): on the default threads, at most
+   * {@link IoSettings#maxAsyncCallsPerBackend()}, shared by every context; with an I/O executor
+   * supplied by the caller, no bound beyond one call per credential.
+   *
+   * @throws RejectedExecutionException once this context is closed
+   */
+  Threads.Permits asyncCallsFor(String backendId) {
+    Objects.requireNonNull(backendId, "backendId");
+    if (!sharedIo) {
+      return asyncByBackend.computeIfAbsent(backendId, id -> new Threads.Permits(Integer.MAX_VALUE));
+    }
+    return threads().asyncCallsFor(backendId);
   }
 
   /**
@@ -137,14 +154,23 @@ final class EngineContext implements AutoCloseable {
   /**
    * Settings of the default threads, read from system properties when they are created:
    * {@value #MAX_THREADS} (default {@value #DEFAULT_MAX_THREADS}), {@value #MAX_CALLS_PER_BACKEND}
-   * (default {@value #DEFAULT_MAX_CALLS_PER_BACKEND}) and {@value #VIRTUAL_THREADS} (default false).
+   * (default {@value #DEFAULT_MAX_CALLS_PER_BACKEND}), {@value #MAX_ASYNC_CALLS_PER_BACKEND} (default
+   * {@value #DEFAULT_MAX_ASYNC_CALLS_PER_BACKEND}) and {@value #VIRTUAL_THREADS} (default false).
+   *
+   * <p>{@code maxCallsPerBackend} bounds the calls that hold an I/O thread: a blocking provider's
+   * calls, and the moment an asynchronous provider takes to start one. {@code maxAsyncCallsPerBackend}
+   * bounds the asynchronous calls waiting for the network, which hold no thread: its default lets a
+   * thousand credentials of one backend start in one wave, in about one fetch's latency, while ten
+   * thousand do not put ten thousand requests in flight at once.
    */
-  record IoSettings(int maxThreads, int maxCallsPerBackend, boolean virtualThreads) {
+  record IoSettings(int maxThreads, int maxCallsPerBackend, int maxAsyncCallsPerBackend, boolean virtualThreads) {
     static final String MAX_THREADS = "rotate4j.io.maxThreads";
     static final String MAX_CALLS_PER_BACKEND = "rotate4j.io.maxCallsPerBackend";
+    static final String MAX_ASYNC_CALLS_PER_BACKEND = "rotate4j.io.maxAsyncCallsPerBackend";
     static final String VIRTUAL_THREADS = "rotate4j.io.virtualThreads";
     static final int DEFAULT_MAX_THREADS = 64;
     static final int DEFAULT_MAX_CALLS_PER_BACKEND = 32;
+    static final int DEFAULT_MAX_ASYNC_CALLS_PER_BACKEND = 1_000;
 
     IoSettings {
       if (maxThreads < 1) {
@@ -153,11 +179,21 @@ final class EngineContext implements AutoCloseable {
       if (maxCallsPerBackend < 1) {
         throw new IllegalArgumentException(MAX_CALLS_PER_BACKEND + " must be at least 1, but was " + maxCallsPerBackend);
       }
+      if (maxAsyncCallsPerBackend < 1) {
+        throw new IllegalArgumentException(MAX_ASYNC_CALLS_PER_BACKEND + " must be at least 1, but was "
+            + maxAsyncCallsPerBackend);
+      }
+    }
+
+    /** With the default bound on asynchronous calls. */
+    IoSettings(int maxThreads, int maxCallsPerBackend, boolean virtualThreads) {
+      this(maxThreads, maxCallsPerBackend, DEFAULT_MAX_ASYNC_CALLS_PER_BACKEND, virtualThreads);
     }
 
     static IoSettings fromSystemProperties() {
       return new IoSettings(intProperty(MAX_THREADS, DEFAULT_MAX_THREADS),
           intProperty(MAX_CALLS_PER_BACKEND, DEFAULT_MAX_CALLS_PER_BACKEND),
+          intProperty(MAX_ASYNC_CALLS_PER_BACKEND, DEFAULT_MAX_ASYNC_CALLS_PER_BACKEND),
           booleanProperty(VIRTUAL_THREADS));
     }
 
@@ -267,6 +303,7 @@ final class EngineContext implements AutoCloseable {
     final ExecutorService eventPool;
     final Executor events;
     private final ConcurrentHashMap<String, Threads.Limited> byBackend = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Threads.Permits> asyncByBackend = new ConcurrentHashMap<>();
 
     DefaultThreads(IoSettings settings) {
       this.settings = settings;
@@ -285,6 +322,10 @@ final class EngineContext implements AutoCloseable {
 
     Executor ioFor(String backendId) {
       return byBackend.computeIfAbsent(backendId, id -> new Threads.Limited(io, settings.maxCallsPerBackend()));
+    }
+
+    Threads.Permits asyncCallsFor(String backendId) {
+      return asyncByBackend.computeIfAbsent(backendId, id -> new Threads.Permits(settings.maxAsyncCallsPerBackend()));
     }
 
     boolean usesVirtualThreads() {

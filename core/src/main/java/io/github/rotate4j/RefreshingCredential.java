@@ -16,6 +16,7 @@ import io.github.rotate4j.event.CredentialRenewed;
 import io.github.rotate4j.event.CredentialRotated;
 import io.github.rotate4j.event.RefreshFailed;
 import io.github.rotate4j.internal.EventDispatcher;
+import io.github.rotate4j.spi.AsyncCredentialProvider;
 import io.github.rotate4j.spi.CredentialProvider;
 import io.github.rotate4j.spi.FetchContext;
 import io.github.rotate4j.spi.FetchReason;
@@ -33,6 +34,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -65,6 +67,8 @@ import org.slf4j.LoggerFactory;
  *       times out abandons its call (and interrupts its thread) but the call still counts until it
  *       returns; the next attempt waits for it. A call that answers late is still used: a fresh lease
  *       is served (or revoked if the credential closed), a late renewal updates the lease's expiry.
+ *       An {@link AsyncCredentialProvider}'s call is started on the I/O executor, holds no thread
+ *       while its stage is pending, is never cancelled, and is answered on the I/O executor again.
  * </ul>
  */
 final class RefreshingCredential extends RotatingCredential {
@@ -129,6 +133,8 @@ final class RefreshingCredential extends RotatingCredential {
     long startNanos;
     Scheduler.@Nullable Cancellable timeoutTask;
     @Nullable Thread thread;
+    /** An asynchronous call's permit (see EngineContext#asyncCallsFor), until it is given back. */
+    Threads.@Nullable Permits permits;
     boolean answered;
     boolean timedOut;
     boolean interrupted;
@@ -579,22 +585,57 @@ final class RefreshingCredential extends RotatingCredential {
       lock.unlock();
     }
     try {
-      context.ioFor(provider.backendId()).execute(() -> runCall(call));
+      if (provider instanceof AsyncCredentialProvider) {
+        // started on the I/O executor (a provider that blocks while starting never stalls the
+        // scheduler), under the per-backend bound on outstanding asynchronous calls
+        Threads.Permits permits = context.asyncCallsFor(provider.backendId());
+        call.permits = permits;
+        permits.acquire(() -> {
+          try {
+            context.ioFor(provider.backendId()).execute(() -> runCall(call));
+          } catch (RejectedExecutionException e) {
+            refused(call, e);
+          }
+        });
+      } else {
+        context.ioFor(provider.backendId()).execute(() -> runCall(call));
+      }
     } catch (RejectedExecutionException e) {
-      lock.lock();
-      try {
-        call.answered = true;
-        if (outstanding == call) {
-          outstanding = null;
-        }
-        cancel(call.timeoutTask);
-      } finally {
-        lock.unlock();
+      refused(call, e);
+    }
+  }
+
+  /** The executor refused the call: it never ran, and the attempt fails. */
+  private void refused(Call call, RejectedExecutionException e) {
+    lock.lock();
+    try {
+      call.answered = true;
+      if (outstanding == call) {
+        outstanding = null;
       }
-      if (!cycle.startup) {
-        breaker.releasePermission();
-      }
-      onAttemptFailed(cycle, call.attempt, origin.transientFailure("I/O executor rejected the call", e), false);
+      cancel(call.timeoutTask);
+    } finally {
+      lock.unlock();
+    }
+    if (!call.cycle.startup) {
+      breaker.releasePermission();
+    }
+    releasePermit(call);
+    onAttemptFailed(call.cycle, call.attempt, origin.transientFailure("I/O executor rejected the call", e), false);
+  }
+
+  /** Gives back an asynchronous call's permit, once. */
+  private void releasePermit(Call call) {
+    Threads.Permits permits;
+    lock.lock();
+    try {
+      permits = call.permits;
+      call.permits = null;
+    } finally {
+      lock.unlock();
+    }
+    if (permits != null) {
+      permits.release();
     }
   }
 
@@ -621,6 +662,11 @@ final class RefreshingCredential extends RotatingCredential {
       if (!call.cycle.startup) {
         breaker.releasePermission();
       }
+      releasePermit(call);
+      return;
+    }
+    if (provider instanceof AsyncCredentialProvider async) {
+      startAsyncCall(call, async);
       return;
     }
     Object result = null;
@@ -635,6 +681,70 @@ final class RefreshingCredential extends RotatingCredential {
     } catch (RuntimeException | LinkageError e) {
       error = e;
     }
+    finishCall(call, result, error);
+  }
+
+  /**
+   * On the I/O executor: starts an asynchronous provider call and gives the thread back as soon as
+   * the provider returns its stage. The answer is handled on the I/O executor when the stage
+   * completes, however late; the stage is never cancelled (that could drop a lease the backend issued).
+   */
+  private void startAsyncCall(Call call, AsyncCredentialProvider async) {
+    String operation = call.action == Action.RENEW ? "renewAsync" : "fetchAsync";
+    CompletionStage<?> stage = null;
+    Throwable error = null;
+    try {
+      stage = call.action == Action.RENEW
+          ? async.renewAsync(java.util.Objects.requireNonNull(call.renewing, "renewing"), call.context)
+          : async.fetchAsync(call.context);
+      if (stage == null) {
+        error = origin.permanentFailure("provider returned no stage from " + operation, null);
+      }
+    } catch (RuntimeException | LinkageError e) {
+      error = e;
+    }
+    boolean interrupted;
+    lock.lock();
+    try {
+      call.thread = null; // from here on the call holds no thread, and nothing interrupts this one
+      interrupted = call.interrupted;
+      call.interrupted = false;
+    } finally {
+      lock.unlock();
+    }
+    if (interrupted) {
+      Thread.interrupted(); // the interrupt was ours, for a start that blocked past the attempt timeout
+    }
+    if (error != null || stage == null) {
+      releasePermit(call);
+      finishCall(call, null, error);
+      return;
+    }
+    stage.whenComplete((result, failure) -> {
+      releasePermit(call);
+      Throwable problem = asyncFailure(result, failure, operation);
+      Runnable answer = () -> finishCall(call, result, problem);
+      try {
+        context.ioFor(provider.backendId()).execute(answer);
+      } catch (RejectedExecutionException e) {
+        answer.run(); // the executor is shutting down: the answer (a lease to revoke, perhaps) is handled here
+      }
+    });
+  }
+
+  /** What is wrong with an asynchronous answer, if anything. */
+  private @Nullable Throwable asyncFailure(@Nullable Object result, @Nullable Throwable failure, String operation) {
+    if (failure == null) {
+      return result == null ? origin.permanentFailure("provider's " + operation + " completed with nothing", null) : null;
+    }
+    Throwable cause = unwrap(failure);
+    return cause instanceof java.util.concurrent.CancellationException
+        ? origin.transientFailure("the stage returned by " + operation + " was cancelled", cause)
+        : cause;
+  }
+
+  /** A call's outcome, on time or late: breaker accounting, then the answer or the failure. */
+  private void finishCall(Call call, @Nullable Object result, @Nullable Throwable error) {
     boolean late;
     Cycle waiting = null;
     lock.lock();
@@ -664,7 +774,7 @@ final class RefreshingCredential extends RotatingCredential {
       }
     }
     if (error == null) {
-      accept(call, java.util.Objects.requireNonNull(result), late);
+      accept(call, java.util.Objects.requireNonNull(result, "result"), late);
     } else if (!late) {
       onAttemptFailed(call.cycle, call.attempt, error, false);
     } else {

@@ -148,6 +148,115 @@ final class Threads {
   }
 
   /**
+   * At most {@code limit} asynchronous calls outstanding at once. Unlike {@link Limited}, which counts
+   * a task while it runs on a thread, a permit is held from the call's start until {@link #release()},
+   * however long the call waits for the network without a thread. A start beyond the limit waits, in
+   * arrival order, and runs on the thread that releases the next permit: starts must be short (hand
+   * the call to an executor) and must handle their own failures.
+   */
+  static final class Permits {
+    private final int limit;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ArrayDeque<Runnable> waiting = new ArrayDeque<>(); // guarded by lock
+    private int held; // guarded by lock
+    private int releases; // guarded by lock: releases not yet handled
+    private boolean draining; // guarded by lock: a thread is handing released permits over
+
+    Permits(int limit) {
+      if (limit < 1) {
+        throw new IllegalArgumentException("limit must be at least 1, but was " + limit);
+      }
+      this.limit = limit;
+    }
+
+    /** Runs {@code start} now if a permit is free (it then holds it), or when one is released. */
+    void acquire(Runnable start) {
+      java.util.Objects.requireNonNull(start, "start");
+      lock.lock();
+      try {
+        if (held >= limit) {
+          waiting.add(start);
+          return;
+        }
+        held++;
+      } finally {
+        lock.unlock();
+      }
+      start.run();
+    }
+
+    /**
+     * Gives a permit back: the next waiting start takes it over and runs on this thread. A start
+     * that gives its permit back at once (its executor refused it) does not recurse: the thread
+     * already running starts takes that release over too.
+     */
+    void release() {
+      lock.lock();
+      try {
+        releases++;
+        if (draining) {
+          return;
+        }
+        draining = true;
+      } finally {
+        lock.unlock();
+      }
+      while (true) {
+        Runnable next;
+        lock.lock();
+        try {
+          if (releases == 0) {
+            draining = false;
+            return;
+          }
+          releases--;
+          next = waiting.poll();
+          if (next == null && held > 0) {
+            held--;
+          }
+        } finally {
+          lock.unlock();
+        }
+        if (next != null) {
+          try {
+            next.run();
+          } catch (RuntimeException e) {
+            log.warn("starting an asynchronous call failed: {}", e.toString());
+          } catch (Error e) {
+            lock.lock();
+            try {
+              draining = false; // the next release hands the remaining permits over
+            } finally {
+              lock.unlock();
+            }
+            throw e;
+          }
+        }
+      }
+    }
+
+    /** Permits held now (for tests and diagnostics). */
+    int held() {
+      lock.lock();
+      try {
+        return held;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /** Starts waiting for a permit. */
+    int waiting() {
+      lock.lock();
+      try {
+        return waiting.size();
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /**
    * Runs at most {@code limit} tasks at once on {@code delegate}; the others wait in arrival order.
    * A thread that finishes a task takes the next waiting one, so a waiting task never needs a second
    * hand-off (and is never lost when the delegate starts refusing work at shutdown).

@@ -5,6 +5,7 @@ import io.github.rotate4j.Credential;
 import io.github.rotate4j.KeyRing;
 import io.github.rotate4j.PermanentBackendException;
 import io.github.rotate4j.SecretValue;
+import io.github.rotate4j.spi.AsyncCredentialProvider;
 import io.github.rotate4j.spi.CredentialProvider;
 import io.github.rotate4j.spi.FetchContext;
 import io.github.rotate4j.spi.FetchResult;
@@ -18,6 +19,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -29,10 +33,12 @@ import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerAsyncClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClientBuilder;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerServiceClientConfiguration;
@@ -84,9 +90,18 @@ import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundExce
  * {@link Builder#client(SecretsManagerClient)} is used as it is (configure its retries yourself) and
  * left open.
  *
+ * <p><b>Asynchronous client.</b> With {@link Builder#asyncClient(SecretsManagerAsyncClient)} the
+ * provider built is also an {@link AsyncCredentialProvider}: the engine starts {@code DescribeSecret}
+ * and then only the {@code GetSecretValue} calls that are needed, each when the previous one answers,
+ * and no thread waits for AWS meanwhile, so a thousand credentials start in about one fetch's time. The
+ * calls made, the versions read and the failure classification are exactly those of the blocking
+ * client (one code path decides them). The async client is the caller's: its HTTP implementation
+ * ({@code netty-nio-client}, {@code aws-crt-client}), retries and connection pool are configured on
+ * it, and the provider leaves it open.
+ *
  * <p><b>Thread safety:</b> safe for concurrent use; one provider may serve several credentials.
  */
-public final class AwsSecretsManagerProvider implements CredentialProvider {
+public class AwsSecretsManagerProvider implements CredentialProvider {
 
   /** The backend kind used in messages and metrics. */
   public static final String BACKEND = "aws-secretsmanager";
@@ -112,7 +127,9 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
   private static final Pattern REGION_ID = Pattern.compile("[a-z]{2,}(-[a-z]+)+-[0-9]+");
 
   private final String secretId;
-  private final SecretsManagerClient client;
+  /** The blocking client; {@code null} when the provider was built with an asynchronous one. */
+  private final @Nullable SecretsManagerClient client;
+  private final @Nullable SecretsManagerAsyncClient asyncClient;
   private final boolean ownsClient;
   private final @Nullable AwsRequestOverrideConfiguration requestOverride;
   private final SecretDecoder decoder;
@@ -133,22 +150,27 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
     this.format = b.format == null ? SecretFormat.AUTO : b.format;
     this.decoder = new SecretDecoder(format);
     this.clock = b.clock == null ? Clock.systemUTC() : b.clock;
-    if (b.client != null) {
-      this.client = b.client;
+    SecretsManagerClient blocking = null;
+    if (b.asyncClient != null || b.client != null) {
+      blocking = b.client;
       this.ownsClient = false;
       // the caller's client keeps its own settings; only timeouts set here are applied per request
       this.requestOverride = b.apiCallTimeout == null
           ? null
           : AwsRequestOverrideConfiguration.builder().apiCallTimeout(b.apiCallTimeout).build();
     } else {
-      this.client = createClient(b);
+      blocking = createClient(b);
       this.ownsClient = true;
       this.requestOverride = null;
     }
-    SecretsManagerServiceClientConfiguration config = client.serviceClientConfiguration();
-    if (ownsClient && config.region() != null && !isRegionId(config.region())) {
+    this.client = blocking;
+    this.asyncClient = b.asyncClient;
+    SecretsManagerServiceClientConfiguration config = blocking != null
+        ? blocking.serviceClientConfiguration()
+        : Objects.requireNonNull(b.asyncClient, "asyncClient").serviceClientConfiguration();
+    if (ownsClient && blocking != null && config.region() != null && !isRegionId(config.region())) {
       // a region from the SDK's chain (AWS_REGION, profile) that no AWS region looks like
-      client.close();
+      blocking.close();
       throw new IllegalStateException("the AWS region for secret '" + secretId + "' is '" + config.region().id()
           + "', which is not an AWS region id such as eu-west-1; fix AWS_REGION or the profile, or set region(...)");
     }
@@ -252,8 +274,36 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
   @Override
   public FetchResult fetch(FetchContext context) {
     String credentialName = context.credentialName();
-    DescribeSecretResponse described = call("DescribeSecret", credentialName, () -> client.describeSecret(
-        DescribeSecretRequest.builder().secretId(secretId).overrideConfiguration(requestOverride).build()));
+    SecretsManagerClient blocking = blockingClient();
+    DescribeSecretResponse described = call("DescribeSecret", credentialName,
+        () -> blocking.describeSecret(describeRequest()));
+    return fetched(context, described, blocking::getSecretValue);
+  }
+
+  private DescribeSecretRequest describeRequest() {
+    return DescribeSecretRequest.builder().secretId(secretId).overrideConfiguration(requestOverride).build();
+  }
+
+  private SecretsManagerClient blockingClient() {
+    if (client == null) {
+      throw new IllegalStateException("provider for secret '" + secretId + "' was built with an asynchronous client");
+    }
+    return client;
+  }
+
+  /** Reads one version's value: the blocking client's call, or an answer the asynchronous path already has. */
+  @FunctionalInterface
+  private interface VersionReader {
+    GetSecretValueResponse read(GetSecretValueRequest request);
+  }
+
+  /**
+   * What the backend holds, from {@code DescribeSecret}'s answer: the decisions of a fetch (which
+   * stages count, which versions are reused or read, what a version that vanished means, how values
+   * are decoded and failures classified), shared by the blocking and the asynchronous client.
+   */
+  private FetchResult fetched(FetchContext context, DescribeSecretResponse described, VersionReader reader) {
+    String credentialName = context.credentialName();
     if (described.deletedDate() != null) {
       throw new PermanentBackendException(credentialName, BACKEND, secretId,
           "secret '" + secretId + "' (" + where + ") is scheduled for deletion (since " + described.deletedDate() + ")", null);
@@ -267,18 +317,18 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
 
     Optional<KeyRing> known = context.knownRing();
     Credential current = withNextRotation(
-        version(currentId, true, described, known, credentialName).orElseThrow(), described.nextRotationDate());
+        version(currentId, true, described, known, credentialName, reader).orElseThrow(), described.nextRotationDate());
     // the stages are the whole story: a version without AWSPREVIOUS is no longer valid
     FetchResult.Builder result = FetchResult.builder(current).historyReported(true);
-    previousId
+    Optional<Credential> previous = previousId
         .filter(id -> !letGo(credentialName, id, known))
-        .flatMap(id -> version(id, false, described, known, credentialName))
-        .ifPresent(p -> {
-          result.previous(p);
-          previousOffered.put(credentialName, p.version());
-        });
-    pendingId.flatMap(id -> version(id, false, described, known, credentialName)).ifPresent(result::pending);
+        .flatMap(id -> version(id, false, described, known, credentialName, reader));
+    previous.ifPresent(result::previous);
+    pendingId.flatMap(id -> version(id, false, described, known, credentialName, reader)).ifPresent(result::pending);
     FetchResult fetched = result.build();
+    // remembered only once the whole answer is there: a fetch that fails after reading AWSPREVIOUS (or
+    // that the asynchronous path runs again) has not handed it out
+    previous.ifPresent(p -> previousOffered.put(credentialName, p.version()));
     log.debug("Read secret '{}' for credential '{}': {}", secretId, credentialName, fetched);
     return fetched;
   }
@@ -301,7 +351,7 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
    */
   private Optional<Credential> version(
       String versionId, boolean required, DescribeSecretResponse described, Optional<KeyRing> known,
-      String credentialName) {
+      String credentialName, VersionReader reader) {
     Optional<Credential> reused = known.flatMap(ring -> ring.entry(versionId)).map(KeyRing.Entry::credential);
     if (reused.isPresent()) {
       return reused;
@@ -313,7 +363,7 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
         .build();
     GetSecretValueResponse response;
     try {
-      response = client.getSecretValue(request);
+      response = reader.read(request);
     } catch (ResourceNotFoundException gone) {
       if (!required) {
         log.debug("Version {} of secret '{}' disappeared while reading it; leaving it out", versionId, secretId);
@@ -402,8 +452,126 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
   /** Closes the Secrets Manager client if this provider created it; a client passed in stays open. */
   @Override
   public void close() {
-    if (ownsClient) {
+    if (ownsClient && client != null) {
       client.close();
+    }
+  }
+
+  // ---- asynchronous client ----------------------------------------------------------------------
+
+  /**
+   * The blocking fetch's calls, made with the asynchronous client: {@code DescribeSecret}, then
+   * {@link #fetched} decides. Each time it needs a version's value that has not been read, it stops
+   * ({@link NotReadYet}); that {@code GetSecretValue} is sent, and on its answer (or failure, kept to
+   * be thrown where the blocking call would have thrown it) {@code fetched} runs again. So the calls,
+   * their order and the failure classification are the blocking ones, and at most three
+   * {@code GetSecretValue} calls follow one {@code DescribeSecret}, one after the other.
+   */
+  final CompletableFuture<FetchResult> fetchWithAsyncClient(FetchContext context) {
+    SecretsManagerAsyncClient async = Objects.requireNonNull(asyncClient, "asyncClient");
+    String credentialName = context.credentialName();
+    CompletableFuture<DescribeSecretResponse> described;
+    try {
+      described = async.describeSecret(describeRequest());
+    } catch (SdkException e) {
+      return CompletableFuture.failedFuture(classifyAsync(e, "DescribeSecret", credentialName));
+    }
+    return described
+        .handle((response, failure) -> {
+          if (failure != null) {
+            throw classifyAsync(failure, "DescribeSecret", credentialName);
+          }
+          return response;
+        })
+        .thenCompose(response -> fetchedAsync(async, context, response, new ConcurrentHashMap<>()));
+  }
+
+  private CompletableFuture<FetchResult> fetchedAsync(SecretsManagerAsyncClient async, FetchContext context,
+      DescribeSecretResponse described, Map<String, VersionRead> reads) {
+    GetSecretValueRequest missing;
+    try {
+      return CompletableFuture.completedFuture(fetched(context, described, request -> {
+        VersionRead read = reads.get(request.versionId());
+        if (read == null) {
+          throw new NotReadYet(request);
+        }
+        return read.get();
+      }));
+    } catch (NotReadYet stop) {
+      missing = stop.request;
+    }
+    CompletableFuture<GetSecretValueResponse> answer;
+    try {
+      answer = async.getSecretValue(missing);
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.failedFuture(e); // thrown where the blocking call would have thrown it
+    }
+    return answer.handle((response, failure) -> {
+      reads.put(missing.versionId(), new VersionRead(response, failure == null ? null : unwrap(failure)));
+      return reads;
+    }).thenCompose(known -> fetchedAsync(async, context, described, known));
+  }
+
+  /** One {@code GetSecretValue} answer of the asynchronous path: the response, or what it failed with. */
+  private record VersionRead(@Nullable GetSecretValueResponse response, @Nullable Throwable failure) {
+    /** The response, or the failure thrown as the blocking call would have thrown it. */
+    GetSecretValueResponse get() {
+      if (failure instanceof RuntimeException e) {
+        throw e;
+      }
+      if (failure instanceof Error e) {
+        throw e;
+      }
+      if (failure != null || response == null) {
+        throw SdkClientException.create("GetSecretValue failed", failure);
+      }
+      return response;
+    }
+  }
+
+  /** {@link #fetched} needs a version that has not been read yet; no stack trace: it is not an error. */
+  private static final class NotReadYet extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient GetSecretValueRequest request;
+
+    NotReadYet(GetSecretValueRequest request) {
+      super(null, null, false, false);
+      this.request = request;
+    }
+  }
+
+  private RuntimeException classifyAsync(Throwable failure, String operation, String credentialName) {
+    Throwable cause = unwrap(failure);
+    return cause instanceof SdkException
+        ? AwsFailureClassifier.classify(cause, operation, credentialName, BACKEND, secretId, where)
+        : cause instanceof RuntimeException re ? re : new CompletionException(cause);
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    Throwable t = failure;
+    while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  /** Built with an asynchronous client: the engine calls {@link #fetchAsync}, and no thread waits for AWS. */
+  private static final class Async extends AwsSecretsManagerProvider implements AsyncCredentialProvider {
+
+    Async(Builder b) {
+      super(b);
+    }
+
+    @Override
+    public CompletionStage<FetchResult> fetchAsync(FetchContext context) {
+      return fetchWithAsyncClient(context);
+    }
+
+    /** Waits for {@link #fetchAsync}: there is no blocking client. */
+    @Override
+    public FetchResult fetch(FetchContext context) {
+      return AsyncCredentialProvider.super.fetch(context);
     }
   }
 
@@ -427,6 +595,7 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
     private @Nullable AwsCredentialsProvider credentialsProvider;
     private @Nullable SdkHttpClient httpClient;
     private @Nullable SecretsManagerClient client;
+    private @Nullable SecretsManagerAsyncClient asyncClient;
     private @Nullable Duration apiCallTimeout;
     private @Nullable Duration connectTimeout;
     private @Nullable SecretFormat format;
@@ -500,6 +669,22 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
     }
 
     /**
+     * A ready asynchronous Secrets Manager client: the provider built is then an
+     * {@link AsyncCredentialProvider}, and no thread waits while a fetch is on the network. Its HTTP
+     * implementation is the caller's choice (e.g. {@code software.amazon.awssdk:netty-nio-client}
+     * with {@code NettyNioAsyncHttpClient}); give its pool at least as many connections as the
+     * credentials that may fetch at once ({@code maxConcurrency}), or start-up waits for free ones.
+     * As with {@link #client(SecretsManagerClient)}, the provider neither closes it nor changes its
+     * retry settings (turn SDK retries off or down yourself), and set {@link #apiCallTimeout} here
+     * or on the client so that every call ends. Exclusive with {@code client(...)} and the settings
+     * for building one.
+     */
+    public Builder asyncClient(SecretsManagerAsyncClient client) {
+      this.asyncClient = once("asyncClient", this.asyncClient, client);
+      return this;
+    }
+
+    /**
      * The bound on each API call (default {@link #DEFAULT_API_CALL_TIMEOUT}); a call that takes
      * longer fails as a transient error.
      */
@@ -533,11 +718,18 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
     /**
      * Builds the provider and, unless a client was passed in, its Secrets Manager client.
      *
+     * @return a provider that is also an {@link AsyncCredentialProvider} when an
+     *     {@link #asyncClient} was given
      * @throws IllegalStateException if a client was passed together with settings for building one,
-     *     or the SDK cannot build a client (e.g. no region anywhere)
+     *     or both a blocking and an asynchronous client were, or the SDK cannot build a client (e.g.
+     *     no region anywhere)
      */
     public AwsSecretsManagerProvider build() {
-      if (client != null) {
+      if (client != null && asyncClient != null) {
+        throw new IllegalStateException("client(...) and asyncClient(...) exclude each other; pass one of them");
+      }
+      String given = client != null ? "client(...)" : "asyncClient(...)";
+      if (client != null || asyncClient != null) {
         List<String> conflicting = new ArrayList<>();
         if (region != null) {
           conflicting.add("region");
@@ -555,14 +747,14 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
           conflicting.add("connectTimeout");
         }
         if (!conflicting.isEmpty()) {
-          throw new IllegalStateException("client(...) was given, so " + conflicting
+          throw new IllegalStateException(given + " was given, so " + conflicting
               + " cannot be applied; configure them on the client instead");
         }
       }
       if (httpClient != null && connectTimeout != null) {
         throw new IllegalStateException("connectTimeout applies only to the default HTTP client, but httpClient(...) was given");
       }
-      return new AwsSecretsManagerProvider(this);
+      return asyncClient != null ? new Async(this) : new AwsSecretsManagerProvider(this);
     }
 
     private static Duration positive(String name, Duration d) {

@@ -6,7 +6,9 @@ import io.github.rotate4j.TransientBackendException;
 
 /**
  * Reads a secret from a backend. Implement this to add a backend; Rotate4j ships file, in-memory,
- * Vault/OpenBao and AWS Secrets Manager providers.
+ * Vault/OpenBao and AWS Secrets Manager providers. A backend client that completes its calls
+ * asynchronously implements {@link AsyncCredentialProvider} instead, so that no thread waits on the
+ * network.
  *
  * <p>Contract for implementations:
  *

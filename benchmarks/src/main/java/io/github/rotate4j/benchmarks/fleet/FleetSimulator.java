@@ -21,7 +21,8 @@ import joptsimple.OptionSpec;
  * <p>Scenarios: {@code renewable} (leases, TTL 60 s, max TTL 10 min), {@code fixed} (non-renewable
  * 10-minute leases), {@code static} (a static secret polled at the default interval), {@code herd}
  * (the three), {@code memory} (heap per credential in a registry, at start and after a simulated
- * day), {@code startup} (real threads: a registry's start-up against a blocking backend) and
+ * day), {@code startup} (real threads: a registry's start-up against a blocking and an asynchronous
+ * backend) and
  * {@code threads} (real threads: threads added by stand-alone credentials and by a registry).
  */
 public final class FleetSimulator {

@@ -4,6 +4,7 @@ import io.github.rotate4j.Credential;
 import io.github.rotate4j.CredentialRegistry;
 import io.github.rotate4j.RotatingCredential;
 import io.github.rotate4j.SecretValue;
+import io.github.rotate4j.spi.AsyncCredentialProvider;
 import io.github.rotate4j.spi.CredentialProvider;
 import io.github.rotate4j.spi.FetchContext;
 import io.github.rotate4j.spi.FetchResult;
@@ -15,11 +16,18 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 
 /**
  * Real threads, real time: how long a registry takes to start against a backend with a fixed
- * latency, and how many threads credentials add (stand-alone and in a registry).
+ * latency, blocking and asynchronous, and how many threads credentials add (stand-alone and in a
+ * registry).
  */
 final class ThreadMeasurement {
 
@@ -69,9 +77,71 @@ final class ThreadMeasurement {
     }
   }
 
+  /**
+   * An asynchronous backend: every fetch returns at once and its stage completes {@code latency}
+   * later from a timer thread, as a non-blocking HTTP client completes a response.
+   */
+  static final class AsyncProvider implements AsyncCredentialProvider {
+    private final Duration latency;
+    private final ScheduledExecutorService timer;
+    private final AtomicInteger inFlight;
+    private final AtomicInteger maxInFlight;
+
+    AsyncProvider(Duration latency, ScheduledExecutorService timer, AtomicInteger inFlight, AtomicInteger maxInFlight) {
+      this.latency = latency;
+      this.timer = timer;
+      this.inFlight = inFlight;
+      this.maxInFlight = maxInFlight;
+    }
+
+    @Override
+    public String backend() {
+      return "async";
+    }
+
+    @Override
+    public String path() {
+      return "secret/app";
+    }
+
+    @Override
+    public CompletionStage<FetchResult> fetchAsync(FetchContext context) {
+      maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+      CompletableFuture<FetchResult> answer = new CompletableFuture<>();
+      timer.schedule(() -> {
+        inFlight.decrementAndGet();
+        answer.complete(FetchResult.of(Credential.builder("1").value(SecretValue.ofString("secret"))
+            .issuedAt(Instant.now()).build()));
+      }, latency.toNanos(), TimeUnit.NANOSECONDS);
+      return answer;
+    }
+  }
+
+  /**
+   * Registry start-up with real threads and real time, first against a blocking backend, then
+   * against an asynchronous one (completion from one timer thread, created before the baseline: it
+   * stands for the HTTP client's own threads and is not counted).
+   */
   void startup(int[] counts, Duration latency) {
     out.printf(Locale.ROOT, "%n== registry start-up, blocking provider with %d ms latency (one backend)%n",
         latency.toMillis());
+    startup(counts, latency, (inFlight, max) -> new BlockingProvider(latency, inFlight, max));
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "async-backend-timer");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      out.printf(Locale.ROOT, "%n== registry start-up, asynchronous provider with %d ms latency (one backend)%n",
+          latency.toMillis());
+      startup(counts, latency, (inFlight, max) -> new AsyncProvider(latency, timer, inFlight, max));
+    } finally {
+      timer.shutdownNow();
+    }
+  }
+
+  private void startup(int[] counts, Duration latency,
+      BiFunction<AtomicInteger, AtomicInteger, CredentialProvider> providers) {
     out.printf(Locale.ROOT, "%-12s %10s %12s %14s %14s%n", "credentials", "start ms", "× one fetch",
         "peak threads+", "max in flight");
     for (int count : counts) {
@@ -82,7 +152,7 @@ final class ThreadMeasurement {
         AtomicInteger maxInFlight = new AtomicInteger();
         CredentialRegistry.Builder b = CredentialRegistry.builder();
         for (int i = 0; i < count; i++) {
-          b.register("credential-" + i, new BlockingProvider(latency, inFlight, maxInFlight));
+          b.register("credential-" + i, providers.apply(inFlight, maxInFlight));
         }
         CredentialRegistry registry = b.build();
         long t0 = System.nanoTime();
@@ -97,7 +167,6 @@ final class ThreadMeasurement {
         awaitThreadCount(baseline, Duration.ofSeconds(40));
       }
     }
-    out.printf(Locale.ROOT, "asynchronous provider: the provider SPI offers no asynchronous fetch in this build%n");
   }
 
   void threadCounts(int count) {
