@@ -1035,7 +1035,7 @@ final class RefreshingCredential extends RotatingCredential {
         if (cycle.startup) {
           failStartup = true;
           next = null;
-        } else if (validStatic) {
+        } else if (validStatic && current != null) {
           // a failed poll is a missed poll: the next one comes on this credential's own grid
           next = nextPoll(now, current);
           schedule(next, Action.FETCH, now);
