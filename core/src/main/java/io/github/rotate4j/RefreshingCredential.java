@@ -1112,16 +1112,19 @@ final class RefreshingCredential extends RotatingCredential {
     // scheduled rotation never shifts it
     Instant nextRotation = c.nextRotation().orElse(null);
     Instant phase = pollPhase;
-    Instant base;
+    Instant at;
     if (phase == null) {
+      // the first point is itself random over the whole interval: no jitter on top, which near the
+      // start would pull some polls onto the start instant
       phase = planner.firstPollBase(now);
       pollPhase = phase;
-      base = phase;
+      pollBase = phase;
+      at = phase;
     } else {
-      base = planner.nextPollBase(phase, now.plus(policy.refreshInterval().dividedBy(2)), now, nextRotation);
+      Instant base = planner.nextPollBase(phase, now.plus(policy.refreshInterval().dividedBy(2)), now, nextRotation);
+      pollBase = base;
+      at = planner.pollAt(base, now);
     }
-    pollBase = base;
-    Instant at = planner.pollAt(base, now);
     if (nextChange != null) {
       // the backend announced its next change: look right after it, unless the regular poll comes first
       Instant announced = planner.afterAnnouncedChange(nextChange, now);

@@ -113,7 +113,7 @@ class AsyncCallBoundTest {
     List<RotatingCredential> credentials = new ArrayList<>();
     try (EngineContext context = new EngineContext(time.clock(), time.scheduler(), null, Runnable::run, shared)) {
       for (int i = 0; i < 7; i++) {
-        RotatingCredential c = new RotatingCredentialBuilder("c" + i, provider).buildIn(context);
+        RotatingCredential c = new RotatingCredentialBuilder("c" + i, provider).random(new java.util.Random(i)).buildIn(context);
         credentials.add(c);
         starts.add(c.startAsync());
       }

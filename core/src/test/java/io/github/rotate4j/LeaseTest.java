@@ -46,7 +46,7 @@ class LeaseTest {
   @Test
   void renewal_publishesRenewedAndKeepsTheVersion() {
     InMemoryCredentialProvider backend = f.backend().initialValue("pw")
-        .leases(Duration.ofMinutes(30), Duration.ofHours(24), true).build();
+        .leases(Duration.ofMinutes(30), Duration.ofHours(24), true).announceMaxTtl(false).build();
     try (RotatingCredential c = f.builder(backend).build()) {
       c.start();
       String lease = c.get().version();
@@ -61,7 +61,7 @@ class LeaseTest {
   @Test
   void renewableLease_nearMaxTtl_isReplacedBeforeItEnds_andStaysInRingUntilItsEnd() {
     InMemoryCredentialProvider backend = f.backend().initialValue("pw")
-        .leases(Duration.ofMinutes(30), Duration.ofMinutes(50), true).build();
+        .leases(Duration.ofMinutes(30), Duration.ofMinutes(50), true).announceMaxTtl(false).build();
     try (RotatingCredential c = f.builder(backend).build()) {
       c.start();
       Credential first = c.get();

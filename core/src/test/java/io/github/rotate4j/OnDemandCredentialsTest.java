@@ -42,7 +42,7 @@ class OnDemandCredentialsTest {
     created.incrementAndGet();
     return backends.computeIfAbsent(name, n -> InMemoryCredentialProvider.builder()
         .clock(time.clock()).path("database/creds/" + n).initialValue("pw-" + n)
-        .leases(Duration.ofMinutes(10), Duration.ofHours(1), true).build());
+        .leases(Duration.ofMinutes(10), Duration.ofHours(1), true).announceMaxTtl(false).build());
   }
 
   private OnDemandCredentials.Builder builder() {

@@ -97,7 +97,7 @@ class ShortLeaseTest {
   void renewableLease_renewsAtItsRatio_andIsReplacedOnItsOwnPhaseOnceTheMaxTtlIsKnown(long seed) {
     // TTL 60 s, max TTL 10 min: the first lease learns the max lifetime when a renewal comes back short
     InMemoryCredentialProvider backend = f.backend().initialValue("pw")
-        .leases(Duration.ofSeconds(60), Duration.ofMinutes(10), true).build();
+        .leases(Duration.ofSeconds(60), Duration.ofMinutes(10), true).announceMaxTtl(false).build();
     try (RotatingCredential c = RotatingCredential.builder("api-key", backend).clock(f.time.clock())
         .scheduler(f.time.scheduler()).ioExecutor(io.github.rotate4j.testing.ManualTime.directExecutor())
         .eventExecutor(io.github.rotate4j.testing.ManualTime.directExecutor()).random(new java.util.Random(seed))
@@ -127,7 +127,7 @@ class ShortLeaseTest {
   @org.junit.jupiter.api.Test
   void renewableLeases_startedTogether_spreadTheirReplacementsOnceTheMaxTtlIsKnown() {
     InMemoryCredentialProvider backend = f.backend().initialValue("pw")
-        .leases(Duration.ofSeconds(60), Duration.ofMinutes(10), true).build();
+        .leases(Duration.ofSeconds(60), Duration.ofMinutes(10), true).announceMaxTtl(false).build();
     java.util.List<RotatingCredential> fleet = new java.util.ArrayList<>();
     try {
       for (long seed = 0; seed < 40; seed++) {
@@ -153,7 +153,7 @@ class ShortLeaseTest {
   @org.junit.jupiter.api.Test
   void renewableLeases_afterASharedOutage_spreadTheirReplacementsAgain() {
     InMemoryCredentialProvider backend = f.backend().initialValue("pw")
-        .leases(Duration.ofSeconds(60), Duration.ofMinutes(10), true).build();
+        .leases(Duration.ofSeconds(60), Duration.ofMinutes(10), true).announceMaxTtl(false).build();
     java.util.List<RotatingCredential> fleet = new java.util.ArrayList<>();
     try {
       for (long seed = 0; seed < 40; seed++) {

@@ -318,7 +318,7 @@ public final class InMemoryCredentialProvider implements CredentialProvider {
           current = issueLease(current);
         }
         FetchResult.Builder r = FetchResult.builder(current).pending(pending);
-        if (announceMaxTtl && leaseMaxTtl != null) {
+        if (announceMaxTtl && renewable && leaseMaxTtl != null) {
           r.maxLeaseEnd(current.issuedAt().plus(leaseMaxTtl));
         }
         if (reportPrevious && versions.size() > 1 && leaseTtl == null) {
@@ -445,7 +445,7 @@ public final class InMemoryCredentialProvider implements CredentialProvider {
     private @Nullable Duration leaseMaxTtl;
     private boolean renewable;
     private boolean reportPrevious = true;
-    private boolean announceMaxTtl;
+    private boolean announceMaxTtl = true;
 
     private Builder() {}
 
@@ -497,9 +497,10 @@ public final class InMemoryCredentialProvider implements CredentialProvider {
     }
 
     /**
-     * Whether a new lease comes with its max TTL ({@link FetchResult#maxLeaseEnd()}), as a provider
-     * that can read the role's max TTL reports it (default false: the engine learns it from the first
-     * renewal that comes back short).
+     * Whether a new renewable lease comes with its max TTL ({@link FetchResult#maxLeaseEnd()}), as
+     * Vault's provider reports it when it can read the role (default true: this backend knows it).
+     * With false the engine learns it from the first renewal that comes back short, as with a
+     * backend that does not say.
      */
     public Builder announceMaxTtl(boolean announce) {
       this.announceMaxTtl = announce;
