@@ -157,7 +157,7 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
     this.where = describeLocation(config);
     this.changeWatch = b.changeWatch;
     if (changeWatch != null) {
-      changeWatch.register(secretId);
+      changeWatch.register(secretId, this);
     }
   }
 
@@ -416,7 +416,7 @@ public final class AwsSecretsManagerProvider implements CredentialProvider {
   @Override
   public void close() {
     if (changeWatch != null) {
-      changeWatch.release(secretId);
+      changeWatch.release(secretId, this);
     }
     if (ownsClient) {
       client.close();

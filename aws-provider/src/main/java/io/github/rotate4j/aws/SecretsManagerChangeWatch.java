@@ -11,13 +11,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +54,8 @@ import software.amazon.awssdk.services.secretsmanager.model.SecretValueEntry;
  * for an observation of its secret no older than the max age; when the last one is older, the
  * polling thread reads every registered secret with {@code BatchGetSecretValue} (up to 20 ids per
  * call, several calls for more, following {@code NextToken}), while concurrent polls wait for that
- * result instead of calling too. If the observed {@code AWSCURRENT} version is the current version
+ * result instead of calling too (at most {@link Builder#apiCallTimeout(Duration)}, then they read
+ * their secret directly). If the observed {@code AWSCURRENT} version is the current version
  * of the credential's ring, the poll returns the ring as it is, without any call of its own.
  * Otherwise the provider reads the secret as it does without a watch ({@code DescribeSecret}, then
  * {@code GetSecretValue} of new versions), so a watch never serves an answer the direct path would
@@ -91,6 +96,8 @@ public final class SecretsManagerChangeWatch {
   public static final Duration DEFAULT_MAX_AGE = RefreshPolicy.DEFAULT_REFRESH_INTERVAL;
   /** Default lead before a scheduled rotation within which polls go direct: two default poll intervals. */
   public static final Duration DEFAULT_DIRECT_BEFORE_ROTATION = RefreshPolicy.DEFAULT_REFRESH_INTERVAL.multipliedBy(2);
+  /** Default bound on each batch call, and on how long a poll waits for another poll's batch. */
+  public static final Duration DEFAULT_API_CALL_TIMEOUT = AwsSecretsManagerProvider.DEFAULT_API_CALL_TIMEOUT;
   /** The most secret ids one {@code BatchGetSecretValue} call takes. */
   public static final int MAX_IDS_PER_CALL = 20;
 
@@ -100,22 +107,22 @@ public final class SecretsManagerChangeWatch {
   private final Duration maxAge;
   private final Duration directBeforeRotation;
   private final Clock clock;
-  private final @Nullable AwsRequestOverrideConfiguration requestOverride;
+  private final Duration apiCallTimeout;
+  private final AwsRequestOverrideConfiguration requestOverride;
 
-  /** Registered secret ids, each with the number of providers that registered it. Guarded by itself. */
-  private final Map<String, Integer> registered = new LinkedHashMap<>();
-  /** The last batch, or null before the first one. Written under {@link #refreshLock}. */
+  /** Registered secret ids, each with the providers that registered it. Guarded by itself. */
+  private final Map<String, Set<Object>> registered = new LinkedHashMap<>();
+  /** The last batch, or null before the first one. Written under {@link #refreshing}. */
   private volatile @Nullable Observation last;
-  private final Object refreshLock = new Object();
+  private final ReentrantLock refreshing = new ReentrantLock();
 
   private SecretsManagerChangeWatch(Builder b) {
     this.client = b.client;
     this.maxAge = b.maxAge == null ? DEFAULT_MAX_AGE : b.maxAge;
     this.directBeforeRotation = b.directBeforeRotation == null ? DEFAULT_DIRECT_BEFORE_ROTATION : b.directBeforeRotation;
     this.clock = b.clock == null ? Clock.systemUTC() : b.clock;
-    this.requestOverride = b.apiCallTimeout == null
-        ? null
-        : AwsRequestOverrideConfiguration.builder().apiCallTimeout(b.apiCallTimeout).build();
+    this.apiCallTimeout = b.apiCallTimeout == null ? DEFAULT_API_CALL_TIMEOUT : b.apiCallTimeout;
+    this.requestOverride = AwsRequestOverrideConfiguration.builder().apiCallTimeout(apiCallTimeout).build();
   }
 
   /** A watch with the defaults, for {@code client}. */
@@ -149,15 +156,20 @@ public final class SecretsManagerChangeWatch {
     return client;
   }
 
-  void register(String secretId) {
+  /** Adds {@code secretId} to the batches on behalf of {@code owner} (a provider). */
+  void register(String secretId, Object owner) {
     synchronized (registered) {
-      registered.merge(secretId, 1, Integer::sum);
+      registered.computeIfAbsent(secretId, k -> Collections.newSetFromMap(new IdentityHashMap<>())).add(owner);
     }
   }
 
-  void release(String secretId) {
+  /** Withdraws {@code owner}'s registration; the id leaves the batches with its last owner. Idempotent. */
+  void release(String secretId, Object owner) {
     synchronized (registered) {
-      registered.computeIfPresent(secretId, (k, n) -> n == 1 ? null : n - 1);
+      Set<Object> owners = registered.get(secretId);
+      if (owners != null && owners.remove(owner) && owners.isEmpty()) {
+        registered.remove(secretId);
+      }
     }
   }
 
@@ -194,12 +206,25 @@ public final class SecretsManagerChangeWatch {
   private Optional<String> currentVersion(String secretId, String credentialName, String where, Instant now) {
     Observation observation = last;
     if (observation == null || isStale(observation, now)) {
-      synchronized (refreshLock) {
+      // polls that find the batch under way wait for it, but never longer than one call may take
+      boolean locked;
+      try {
+        locked = refreshing.tryLock(apiCallTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Optional.empty();
+      }
+      if (!locked) {
+        return Optional.empty();
+      }
+      try {
         observation = last;
         if (observation == null || isStale(observation, clock.instant())) {
           observation = observe(secretId, credentialName, where);
           last = observation;
         }
+      } finally {
+        refreshing.unlock();
       }
     }
     return Optional.ofNullable(observation.currentVersions().get(secretId));
@@ -318,8 +343,10 @@ public final class SecretsManagerChangeWatch {
     }
 
     /**
-     * A bound on each batch call, applied per request (default: the client's own setting). Keep
-     * it well below the credential's attempt timeout: the batch runs inside a poll.
+     * A bound on each batch call, applied per request, and on how long a poll waits for a batch
+     * another poll has under way before reading its secret directly (default
+     * {@link #DEFAULT_API_CALL_TIMEOUT}). Keep it well below the credentials' attempt timeout:
+     * the batch runs inside a poll.
      *
      * @throws IllegalArgumentException if {@code timeout} is zero or negative
      */

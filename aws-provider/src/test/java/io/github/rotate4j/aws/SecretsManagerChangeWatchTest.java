@@ -18,6 +18,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.jspecify.annotations.Nullable;
@@ -184,6 +190,64 @@ class SecretsManagerChangeWatchTest {
   }
 
   @Test
+  void concurrentScheduledPolls_shareOneBatch() throws Exception {
+    List<Polled> secrets = IntStream.range(0, 16).mapToObj(i -> polled("app/s" + i, "v1")).toList();
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<FetchResult>> results = new ArrayList<>();
+      for (Polled s : secrets) {
+        results.add(pool.submit(() -> {
+          go.await();
+          return s.provider.fetch(s.scheduled());
+        }));
+      }
+      go.countDown();
+      for (int i = 0; i < secrets.size(); i++) {
+        assertThat(results.get(i).get(30, TimeUnit.SECONDS).current()).isSameAs(secrets.get(i).ring.current());
+      }
+    } finally {
+      pool.shutdownNow();
+      assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    assertThat(aws.batchCalls.get()).isEqualTo(1);
+    assertThat(aws.describeCalls.get()).isZero();
+  }
+
+  @Test
+  void scheduledPoll_whileAnotherPollsBatchTakesLongerThanTheCallBound_readsDirectly() throws Exception {
+    SecretsManagerChangeWatch bounded = SecretsManagerChangeWatch.builder(aws)
+        .apiCallTimeout(Duration.ofMillis(50)).clock(time.clock()).build();
+    aws.current.put("app/a", "a1");
+    aws.current.put("app/b", "b1");
+    AwsSecretsManagerProvider a = AwsSecretsManagerProvider.builder("app/a").client(aws).changeWatch(bounded).build();
+    AwsSecretsManagerProvider b = AwsSecretsManagerProvider.builder("app/b").client(aws).changeWatch(bounded).build();
+    FetchContext aPoll = new FetchContext("a", FetchReason.SCHEDULED, Optional.of(KeyRing.of(credential("a1", null))));
+    FetchContext bPoll = new FetchContext("b", FetchReason.SCHEDULED, Optional.of(KeyRing.of(credential("b1", null))));
+    CountDownLatch gate = new CountDownLatch(1);
+    aws.batchGate = gate;
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<FetchResult> batching = pool.submit(() -> a.fetch(aPoll));
+      assertThat(aws.batchStarted.await(30, TimeUnit.SECONDS)).isTrue();
+
+      FetchResult direct = b.fetch(bPoll);
+      assertThat(direct.current().version()).isEqualTo("b1");
+      assertThat(aws.describeCalls.get()).as("b read its secret itself").isEqualTo(1);
+
+      gate.countDown();
+      assertThat(batching.get(30, TimeUnit.SECONDS).current().version()).isEqualTo("a1");
+    } finally {
+      gate.countDown();
+      pool.shutdownNow();
+      assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(aws.batchCalls.get()).isEqualTo(1);
+    assertThat(aws.describeCalls.get()).as("a was answered by its batch").isEqualTo(1);
+  }
+
+  @Test
   void batch_moreThanTwentySecretsAndSeveralPages_readsThemAll() {
     List<Polled> secrets = IntStream.range(0, 45).mapToObj(i -> polled("app/s" + i, "v1")).toList();
     aws.pageSize = 15;
@@ -197,10 +261,13 @@ class SecretsManagerChangeWatchTest {
   }
 
   @Test
-  void closedProvider_leavesTheBatch() {
+  void closedProvider_leavesTheBatch_butASecretSharedWithAnOpenProviderStays() {
     Polled a = polled("app/a", "a1");
     Polled b = polled("app/b", "b1");
+    AwsSecretsManagerProvider secondForA = AwsSecretsManagerProvider.builder("app/a").client(aws).changeWatch(watch).build();
     b.provider.close();
+    secondForA.close();
+    secondForA.close();
 
     a.provider.fetch(a.scheduled());
 
@@ -256,6 +323,7 @@ class SecretsManagerChangeWatchTest {
 
     assertThat(defaults.maxAge()).isEqualTo(Duration.ofMinutes(5));
     assertThat(defaults.directBeforeRotation()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(SecretsManagerChangeWatch.DEFAULT_API_CALL_TIMEOUT).isEqualTo(Duration.ofSeconds(5));
   }
 
   @Test
@@ -301,7 +369,9 @@ class SecretsManagerChangeWatchTest {
     final AtomicInteger batchCalls = new AtomicInteger();
     final AtomicInteger describeCalls = new AtomicInteger();
     final AtomicInteger getValueCalls = new AtomicInteger();
-    final List<List<String>> batchIdsPerCall = new ArrayList<>();
+    final List<List<String>> batchIdsPerCall = new CopyOnWriteArrayList<>();
+    final CountDownLatch batchStarted = new CountDownLatch(1);
+    volatile @Nullable CountDownLatch batchGate;
     volatile boolean failBatch;
     volatile int pageSize = Integer.MAX_VALUE;
 
@@ -309,6 +379,18 @@ class SecretsManagerChangeWatchTest {
     public BatchGetSecretValueResponse batchGetSecretValue(BatchGetSecretValueRequest request) {
       batchCalls.incrementAndGet();
       batchIdsPerCall.add(request.secretIdList());
+      batchStarted.countDown();
+      CountDownLatch gate = batchGate;
+      if (gate != null) {
+        try {
+          if (!gate.await(30, TimeUnit.SECONDS)) {
+            throw new AssertionError("the batch gate was not opened");
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new AssertionError(e);
+        }
+      }
       if (failBatch) {
         throw InternalServiceErrorException.builder().message("service unavailable").statusCode(500).build();
       }
