@@ -248,6 +248,17 @@ class SecretsManagerChangeWatchTest {
   }
 
   @Test
+  void scheduledPoll_batchEntryWithoutAwsCurrentStage_goesDirect() {
+    Polled s = polled("app/db", "v1");
+    aws.stagesInBatch = List.of("AWSPREVIOUS");
+
+    assertThat(s.provider.fetch(s.scheduled()).current().version()).isEqualTo("v1");
+
+    assertThat(aws.batchCalls.get()).isEqualTo(1);
+    assertThat(aws.describeCalls.get()).isEqualTo(1);
+  }
+
+  @Test
   void batch_moreThanTwentySecretsAndSeveralPages_readsThemAll() {
     List<Polled> secrets = IntStream.range(0, 45).mapToObj(i -> polled("app/s" + i, "v1")).toList();
     aws.pageSize = 15;
@@ -373,6 +384,7 @@ class SecretsManagerChangeWatchTest {
     final CountDownLatch batchStarted = new CountDownLatch(1);
     volatile @Nullable CountDownLatch batchGate;
     volatile boolean failBatch;
+    volatile List<String> stagesInBatch = List.of("AWSCURRENT");
     volatile int pageSize = Integer.MAX_VALUE;
 
     @Override
@@ -404,7 +416,7 @@ class SecretsManagerChangeWatchTest {
           errorEntries.add(APIErrorType.builder().secretId(id).errorCode(errors.get(id)).message("not found").build());
         } else {
           entries.add(SecretValueEntry.builder().name(nameOf(id)).arn(arnOf(id)).versionId(current.get(id))
-              .versionStages("AWSCURRENT").secretString("value-" + current.get(id)).build());
+              .versionStages(stagesInBatch).secretString("value-" + current.get(id)).build());
         }
       }
       return BatchGetSecretValueResponse.builder().secretValues(entries).errors(errorEntries)
