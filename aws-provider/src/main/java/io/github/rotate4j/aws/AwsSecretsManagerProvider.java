@@ -144,6 +144,7 @@ public class AwsSecretsManagerProvider implements CredentialProvider {
   private final Map<String, String> previousOffered = new ConcurrentHashMap<>();
   /** Versions already warned about (AUTO format, malformed JSON served as text); bounded. */
   private final Set<String> warnedMalformed = ConcurrentHashMap.newKeySet();
+  private final @Nullable SecretsManagerChangeWatch changeWatch;
 
   private AwsSecretsManagerProvider(Builder b) {
     this.secretId = b.secretId;
@@ -176,6 +177,10 @@ public class AwsSecretsManagerProvider implements CredentialProvider {
     }
     this.backendId = BACKEND + "@" + describeEndpoint(config);
     this.where = describeLocation(config);
+    this.changeWatch = b.changeWatch;
+    if (changeWatch != null) {
+      changeWatch.register(secretId, this);
+    }
   }
 
   /** Whether {@code region} is one the SDK knows or has the shape of an AWS region id ({@code eu-west-1}). */
@@ -264,7 +269,9 @@ public class AwsSecretsManagerProvider implements CredentialProvider {
 
   /**
    * Reads the secret's stages with {@code DescribeSecret} and the values of versions not yet in
-   * {@code context.knownRing()} with {@code GetSecretValue} by {@code VersionId}.
+   * {@code context.knownRing()} with {@code GetSecretValue} by {@code VersionId}. With a
+   * {@link Builder#changeWatch change watch}, a scheduled poll whose secret a recent batch shows
+   * unchanged returns the known ring without a call of its own.
    *
    * @throws io.github.rotate4j.TransientBackendException for throttling, 5xx, I/O errors, timeouts
    * @throws PermanentBackendException for access denied, not found, decryption failure, invalid
@@ -273,6 +280,12 @@ public class AwsSecretsManagerProvider implements CredentialProvider {
    */
   @Override
   public FetchResult fetch(FetchContext context) {
+    if (changeWatch != null) {
+      Optional<FetchResult> unchanged = changeWatch.unchanged(secretId, context, where);
+      if (unchanged.isPresent()) {
+        return unchanged.get(); // a recent batch shows the ring's AWSCURRENT: no call of our own
+      }
+    }
     String credentialName = context.credentialName();
     SecretsManagerClient blocking = blockingClient();
     DescribeSecretResponse described = call("DescribeSecret", credentialName,
@@ -452,6 +465,9 @@ public class AwsSecretsManagerProvider implements CredentialProvider {
   /** Closes the Secrets Manager client if this provider created it; a client passed in stays open. */
   @Override
   public void close() {
+    if (changeWatch != null) {
+      changeWatch.release(secretId, this);
+    }
     if (ownsClient && client != null) {
       client.close();
     }
@@ -600,6 +616,7 @@ public class AwsSecretsManagerProvider implements CredentialProvider {
     private @Nullable Duration connectTimeout;
     private @Nullable SecretFormat format;
     private @Nullable Clock clock;
+    private @Nullable SecretsManagerChangeWatch changeWatch;
 
     private Builder(String secretId) {
       Objects.requireNonNull(secretId, "secretId");
@@ -709,6 +726,16 @@ public class AwsSecretsManagerProvider implements CredentialProvider {
       return this;
     }
 
+    /**
+     * Lets scheduled polls learn from one shared {@code BatchGetSecretValue} call whether the secret
+     * changed (see {@link SecretsManagerChangeWatch}); default none: one {@code DescribeSecret} per
+     * poll. The watch must be built on the same client as {@link #client(SecretsManagerClient)}.
+     */
+    public Builder changeWatch(SecretsManagerChangeWatch watch) {
+      this.changeWatch = once("changeWatch", this.changeWatch, watch);
+      return this;
+    }
+
     /** How to interpret the value (default {@link SecretFormat#AUTO}). */
     public Builder format(SecretFormat format) {
       this.format = once("format", this.format, format);
@@ -750,6 +777,14 @@ public class AwsSecretsManagerProvider implements CredentialProvider {
           throw new IllegalStateException(given + " was given, so " + conflicting
               + " cannot be applied; configure them on the client instead");
         }
+      }
+      if (changeWatch != null && asyncClient != null) {
+        throw new IllegalStateException("changeWatch(...) for secret '" + secretId + "' reads through a blocking "
+            + "SecretsManagerClient; it cannot be combined with asyncClient(...)");
+      }
+      if (changeWatch != null && changeWatch.client() != client) {
+        throw new IllegalStateException("changeWatch(...) for secret '" + secretId + "' reads through another "
+            + "SecretsManagerClient; pass the watch's client with client(...) so that both read the same account and region");
       }
       if (httpClient != null && connectTimeout != null) {
         throw new IllegalStateException("connectTimeout applies only to the default HTTP client, but httpClient(...) was given");

@@ -8,7 +8,7 @@ import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 
-/** Counts the API calls a client sends, by operation name. */
+/** Counts the API calls a client sends, by operation name and by operation and secret id. */
 final class CountingInterceptor implements ExecutionInterceptor {
 
   private final Map<String, AtomicLong> calls = new ConcurrentHashMap<>();
@@ -17,11 +17,18 @@ final class CountingInterceptor implements ExecutionInterceptor {
   public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
     String operation = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
     calls.computeIfAbsent(operation, k -> new AtomicLong()).incrementAndGet();
+    context.request().getValueForField("SecretId", String.class).ifPresent(
+        secretId -> calls.computeIfAbsent(operation + " " + secretId, k -> new AtomicLong()).incrementAndGet());
   }
 
   long count(String operation) {
     AtomicLong n = calls.get(operation);
     return n == null ? 0 : n.get();
+  }
+
+  /** Calls of {@code operation} for {@code secretId} (operations that take one secret id). */
+  long count(String operation, String secretId) {
+    return count(operation + " " + secretId);
   }
 
   void clear() {
