@@ -73,11 +73,12 @@ import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundExce
  * <p><b>Rotation window.</b> Secrets Manager rotates at any time inside a window that opens at
  * {@code NextRotationDate} and lasts {@code RotationRules.Duration} (without one: an hour for a
  * schedule in hours, the rest of the UTC day for a schedule in days). The current credential's
- * {@link Credential#nextRotation()} is the window's end: the engine polls slowly far from it and
- * closely around it, and reports the secret overdue only once the window has closed without a new
- * version. Inside the window each fetch also announces its next check
- * ({@link FetchResult#nextChange()}): one every window/90 (between 1 and 5 minutes; 2 minutes for a
- * 3-hour window), on this instance's own phase, until a rotation in the window is seen. All of it
+ * {@link Credential#nextRotation()} is the window's end plus 5 minutes: the engine polls slowly far
+ * from it and closely around it, and reports the secret overdue only once the window has closed
+ * without a new version. Inside the window each fetch also announces its next check
+ * ({@link FetchResult#nextChange()}): one every window/90, between 1 and 5 minutes (2 minutes for a
+ * 3-hour window; 5 minutes for a schedule in hours, whose windows come several times a day), on this
+ * instance's own phase, until a rotation in the window is seen. All of it
  * comes from the {@code DescribeSecret} call each poll makes anyway. A secret whose rotation is turned
  * off reports no next rotation.
  *

@@ -22,11 +22,14 @@ import software.amazon.awssdk.services.secretsmanager.model.RotationRulesType;
  * {@code cron()} with one hour a day) at the end of the UTC day.
  *
  * <ul>
- *   <li>{@link #nextRotation()}: the window's <em>end</em>. The engine polls closely from two poll
- *       intervals before it to one after it, and slowly far from it; a version still unchanged when
- *       the window has closed is reported overdue, not one that AWS may still rotate.
+ *   <li>{@link #nextRotation()}: the window's <em>end</em> (plus {@link #OVERDUE_TOLERANCE}). The
+ *       engine polls closely from two poll intervals before it to one after it, and slowly far from
+ *       it; a version still unchanged when the window has closed is reported overdue, not one that
+ *       AWS may still rotate.
  *   <li>{@link #nextCheck(Instant)}: announced as the backend's next change, so that the engine
- *       looks again at the next point of this instance's own grid of {@link #step()} from the
+ *       looks again at the next point of this instance's own grid of {@link #step()} (window/90,
+ *       within 1 and 5 minutes; 5 minutes for a schedule in hours, whose windows come several times
+ *       a day and would otherwise cost more than plain polling) from the
  *       window's start until its end (the engine's own close polling takes over near the end). The
  *       grid starts from this instance's last read, so a fleet stays spread. Nothing once a rotation
  *       inside this window was seen ({@code LastRotatedDate}), or once the window has closed.
@@ -37,8 +40,17 @@ final class RotationWindow {
   /** Checks spread over a window: its length divided by this, within {@link #MIN_STEP} and {@link #MAX_STEP}. */
   static final int CHECKS_PER_WINDOW = 90;
   static final Duration MIN_STEP = Duration.ofMinutes(1);
-  /** The engine's default poll interval: a long window is never checked less often than a plain poll. */
+  /**
+   * The engine's default poll interval: a long window is never checked less often than a plain poll,
+   * and the windows of a schedule in hours (several a day) are checked this often, so that they never
+   * cost more than plain polling.
+   */
   static final Duration MAX_STEP = Duration.ofMinutes(5);
+  /**
+   * How long after the window's end the secret counts as overdue: a rotation in the window's last
+   * minutes is seen at the next poll, which may come a few minutes after the end.
+   */
+  static final Duration OVERDUE_TOLERANCE = Duration.ofMinutes(5);
 
   private static final Pattern HOURS = Pattern.compile("\\s*(\\d{1,3})\\s*h\\s*", Pattern.CASE_INSENSITIVE);
   private static final Pattern RATE = Pattern.compile("\\s*rate\\(\\s*\\d+\\s+(hours?|days?)\\s*\\)\\s*", Pattern.CASE_INSENSITIVE);
@@ -47,11 +59,13 @@ final class RotationWindow {
   private final Instant start;
   private final Instant end;
   private final @Nullable Instant lastRotated;
+  private final boolean scheduleInHours;
 
-  RotationWindow(Instant start, Instant end, @Nullable Instant lastRotated) {
+  RotationWindow(Instant start, Instant end, @Nullable Instant lastRotated, boolean scheduleInHours) {
     this.start = start;
     this.end = end;
     this.lastRotated = lastRotated;
+    this.scheduleInHours = scheduleInHours;
   }
 
   /** The window of the secret described, or empty when it has no scheduled rotation (or it is turned off). */
@@ -64,7 +78,9 @@ final class RotationWindow {
     if (nextRotationDate == null || Boolean.FALSE.equals(rotationEnabled)) {
       return Optional.empty();
     }
-    return Optional.of(new RotationWindow(nextRotationDate, nextRotationDate.plus(length(nextRotationDate, rules)), lastRotated));
+    boolean inHours = inHours(rules == null ? null : rules.scheduleExpression());
+    return Optional.of(new RotationWindow(nextRotationDate, nextRotationDate.plus(length(nextRotationDate, rules)), lastRotated,
+        inHours));
   }
 
   /** How long the window opening at {@code start} lasts under {@code rules}. */
@@ -114,13 +130,22 @@ final class RotationWindow {
     return end;
   }
 
-  /** The instant reported as the credential's next rotation: the end of the window. */
+  /**
+   * The instant reported as the credential's next rotation: the end of the window, plus
+   * {@link #OVERDUE_TOLERANCE}.
+   */
   Instant nextRotation() {
-    return end;
+    return end.plus(OVERDUE_TOLERANCE);
   }
 
-  /** How far apart the checks inside the window are. */
+  /**
+   * How far apart the checks inside the window are: window/90 within 1 and 5 minutes (2 minutes for
+   * a 3-hour window), or 5 minutes for a schedule in hours.
+   */
   Duration step() {
+    if (scheduleInHours) {
+      return MAX_STEP;
+    }
     Duration step = Duration.between(start, end).dividedBy(CHECKS_PER_WINDOW);
     if (step.compareTo(MIN_STEP) < 0) {
       return MIN_STEP;

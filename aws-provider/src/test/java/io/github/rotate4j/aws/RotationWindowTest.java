@@ -64,11 +64,12 @@ class RotationWindowTest {
   }
 
   @Test
-  void reportedNextRotation_isTheWindowsEnd() {
+  void reportedNextRotation_isTheWindowsEnd_plusFiveMinutesBeforeItCountsAsOverdue() {
     RotationWindow w = RotationWindow.of(MIDNIGHT, rules("cron(0 0 1 * ? *)", "3h", 30L), true, null).orElseThrow();
 
     assertThat(w.start()).isEqualTo(MIDNIGHT);
-    assertThat(w.nextRotation()).isEqualTo(MIDNIGHT.plus(Duration.ofHours(3)));
+    assertThat(w.end()).isEqualTo(MIDNIGHT.plus(Duration.ofHours(3)));
+    assertThat(w.nextRotation()).isEqualTo(MIDNIGHT.plus(Duration.ofHours(3)).plus(Duration.ofMinutes(5)));
   }
 
   @Test
@@ -85,10 +86,20 @@ class RotationWindowTest {
   @ParameterizedTest(name = "window {0} -> checks every {1}")
   @CsvSource({"PT3H, PT2M", "PT1H, PT1M", "PT2H, PT1M20S", "PT24H, PT5M", "PT8H, PT5M20S"})
   void step_isWindowOver90_between1And5Minutes(Duration window, Duration expected) {
-    Duration step = new RotationWindow(MIDNIGHT, MIDNIGHT.plus(window), null).step();
+    Duration step = new RotationWindow(MIDNIGHT, MIDNIGHT.plus(window), null, false).step();
 
     Duration clamped = expected.compareTo(RotationWindow.MAX_STEP) > 0 ? RotationWindow.MAX_STEP : expected;
     assertThat(step).isEqualTo(clamped);
+  }
+
+  @ParameterizedTest(name = "{0} / Duration ''{1}'' -> checks every {2}")
+  @CsvSource({
+      "'rate(4 hours)', '', PT5M", "'rate(12 hours)', 2h, PT5M", "'cron(0 4/12 * * ? *)', '', PT5M",
+      "'rate(30 days)', 3h, PT2M", "'cron(0 0 1 * ? *)', 1h, PT1M", "'rate(30 days)', '', PT5M"})
+  void step_ofASchedule(String schedule, String duration, Duration expected) {
+    RotationWindow w = RotationWindow.of(MIDNIGHT, rules(schedule, duration, 30L), true, null).orElseThrow();
+
+    assertThat(w.step()).isEqualTo(expected);
   }
 
   @ParameterizedTest(name = "read at {0} -> next check {1}")
@@ -105,7 +116,7 @@ class RotationWindowTest {
       "2031-03-01T02:59:59Z, 2031-03-01T03:01:59Z",
   })
   void nextCheck_onTheInstancesOwnGrid(Instant now, Instant expected) {
-    RotationWindow w = new RotationWindow(MIDNIGHT, MIDNIGHT.plus(Duration.ofHours(3)), null);
+    RotationWindow w = new RotationWindow(MIDNIGHT, MIDNIGHT.plus(Duration.ofHours(3)), null, false);
 
     assertThat(w.nextCheck(now)).contains(expected);
   }
@@ -113,17 +124,16 @@ class RotationWindowTest {
   @ParameterizedTest(name = "read at {0}")
   @CsvSource({"2031-03-01T03:00:00Z", "2031-03-01T07:00:00Z", "2031-04-01T00:00:00Z"})
   void windowAlreadyPassed_noMoreChecks(Instant now) {
-    RotationWindow w = new RotationWindow(MIDNIGHT, MIDNIGHT.plus(Duration.ofHours(3)), null);
+    RotationWindow w = new RotationWindow(MIDNIGHT, MIDNIGHT.plus(Duration.ofHours(3)), null, false);
 
     assertThat(w.nextCheck(now)).isEmpty();
-    assertThat(w.nextRotation()).isBefore(now.plusSeconds(1));
   }
 
   @Test
   void rotationSeenInThisWindow_noMoreChecks_butOneFromAnEarlierWindowDoesNotCount() {
     Instant now = MIDNIGHT.plus(Duration.ofMinutes(30));
-    RotationWindow rotatedNow = new RotationWindow(MIDNIGHT, MIDNIGHT.plus(Duration.ofHours(3)), MIDNIGHT.plus(Duration.ofMinutes(20)));
-    RotationWindow rotatedLastMonth = new RotationWindow(MIDNIGHT, MIDNIGHT.plus(Duration.ofHours(3)), MIDNIGHT.minus(Duration.ofDays(28)));
+    RotationWindow rotatedNow = new RotationWindow(MIDNIGHT, MIDNIGHT.plus(Duration.ofHours(3)), MIDNIGHT.plus(Duration.ofMinutes(20)), false);
+    RotationWindow rotatedLastMonth = new RotationWindow(MIDNIGHT, MIDNIGHT.plus(Duration.ofHours(3)), MIDNIGHT.minus(Duration.ofDays(28)), false);
 
     assertThat(rotatedNow.nextCheck(now)).isEmpty();
     assertThat(rotatedLastMonth.nextCheck(now)).contains(now.plus(Duration.ofMinutes(2)));

@@ -1,9 +1,11 @@
 package io.github.rotate4j.aws;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,6 +13,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.DoubleSupplier;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerServiceClientConfiguration;
@@ -38,6 +41,8 @@ final class ScheduledSecretClient implements SecretsManagerClient {
   private final DoubleSupplier shareOfWindow;
   /** The window's length; reported as {@code Duration} unless it is the whole UTC day (AWS's default for a schedule in days). */
   private final int windowHours;
+  /** How often windows open: {@code null} for monthly ({@code cron(0 0 1 * ? *)}), else {@code rate(N hours)} from midnight UTC. */
+  private final @Nullable Duration every;
   private final AtomicLong calls = new AtomicLong();
   private final Map<String, Instant> created = new LinkedHashMap<>();
   private final List<Instant> rotations = new ArrayList<>();
@@ -60,14 +65,27 @@ final class ScheduledSecretClient implements SecretsManagerClient {
 
   /** Rotations at the given share of each window (0.9: 2 h 42 min into a 3 h window). */
   ScheduledSecretClient(Clock clock, DoubleSupplier shareOfWindow, int windowHours) {
+    this(clock, shareOfWindow, windowHours, null);
+  }
+
+  /**
+   * Rotations at uniformly random instants of windows that open {@code every} so many hours from
+   * midnight UTC ({@code rate(N hours)}, AWS's default one-hour window, no {@code Duration}).
+   */
+  static ScheduledSecretClient everyHours(Clock clock, long seed, int hours) {
+    return new ScheduledSecretClient(clock, new SplittableRandom(seed)::nextDouble, 1, Duration.ofHours(hours));
+  }
+
+  private ScheduledSecretClient(Clock clock, DoubleSupplier shareOfWindow, int windowHours, @Nullable Duration every) {
     this.clock = clock;
     this.shareOfWindow = shareOfWindow;
     this.windowHours = windowHours;
+    this.every = every;
     Instant now = clock.instant();
     this.previous = newVersion(now.minusSeconds(86_400L * 60));
     this.current = newVersion(now.minusSeconds(86_400L * 30));
     this.lastRotated = created.get(current);
-    this.windowStart = firstOfNextMonth(now);
+    this.windowStart = nextWindowStart(now);
     this.rotationAt = drawInWindow(windowStart);
   }
 
@@ -75,6 +93,17 @@ final class ScheduledSecretClient implements SecretsManagerClient {
     String id = String.format("%08d-0000-4000-8000-000000000000", ++versions);
     created.put(id, at);
     return id;
+  }
+
+  private Instant nextWindowStart(Instant after) {
+    if (every == null) {
+      return firstOfNextMonth(after);
+    }
+    Instant t = after.truncatedTo(ChronoUnit.DAYS);
+    while (!t.isAfter(after)) {
+      t = t.plus(every);
+    }
+    return t;
   }
 
   private static Instant firstOfNextMonth(Instant now) {
@@ -94,7 +123,7 @@ final class ScheduledSecretClient implements SecretsManagerClient {
       current = newVersion(rotationAt);
       lastRotated = rotationAt;
       rotations.add(rotationAt);
-      windowStart = firstOfNextMonth(rotationAt);
+      windowStart = nextWindowStart(rotationAt);
       rotationAt = drawInWindow(windowStart);
     }
   }
@@ -117,8 +146,10 @@ final class ScheduledSecretClient implements SecretsManagerClient {
         .arn(ARN)
         .name(NAME)
         .rotationEnabled(true)
-        .rotationRules(RotationRulesType.builder().scheduleExpression("cron(0 0 1 * ? *)").duration(windowHours == 24 ? null : windowHours + "h")
-            .automaticallyAfterDays(31L).build())
+        .rotationRules(every == null
+            ? RotationRulesType.builder().scheduleExpression("cron(0 0 1 * ? *)").duration(windowHours == 24 ? null : windowHours + "h")
+                .automaticallyAfterDays(31L).build()
+            : RotationRulesType.builder().scheduleExpression("rate(" + every.toHours() + " hours)").build())
         .nextRotationDate(windowStart)
         .lastRotatedDate(lastRotated)
         .versionIdsToStages(Map.of(current, List.of(AwsSecretsManagerProvider.AWSCURRENT), previous,
