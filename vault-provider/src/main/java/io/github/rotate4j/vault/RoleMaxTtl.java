@@ -92,14 +92,14 @@ final class RoleMaxTtl {
   }
 
   private Cached read(VaultSession session, SessionToken token, String credentialName, Instant now, @Nullable Cached before) {
-    Read role = seconds(session, token, credentialName, rolePath, "max_ttl");
+    Read role = seconds(session, token, credentialName, rolePath, "max_ttl", UNKNOWN);
     if (role.transientFailure()) {
       return new Cached(before == null ? null : before.maxTtl(), now.plus(RETRY_AFTER_FAILURE));
     }
     if (role.value().isEmpty()) {
       return new Cached(null, now.plus(REREAD_AFTER));
     }
-    Read mount = seconds(session, token, credentialName, tunePath, "max_lease_ttl");
+    Read mount = seconds(session, token, credentialName, tunePath, "max_lease_ttl", ROLE_ONLY);
     if (mount.transientFailure()) {
       return new Cached(before == null ? null : before.maxTtl(), now.plus(RETRY_AFTER_FAILURE));
     }
@@ -123,15 +123,19 @@ final class RoleMaxTtl {
     static final Read TRANSIENT = new Read(OptionalLong.empty(), true);
   }
 
-  private Read seconds(VaultSession session, SessionToken token, String credentialName, String path, String field) {
+  /** What follows when the role cannot be read, and when the mount cannot be read. */
+  private static final String UNKNOWN = "the lease's max TTL stays unknown until a renewal comes back short";
+  private static final String ROLE_ONLY = "the role's own max_ttl is used, if it sets one, without the mount's cap";
+
+  private Read seconds(VaultSession session, SessionToken token, String credentialName, String path, String field,
+      String consequence) {
     JsonObject body;
     try {
       body = session.transport().send(credentialName, "GET", path, token.value(), null);
     } catch (BackendException e) {
       if (VaultTransport.isPermissionDenied(e)) {
         logOnce(path, "credential '{}' [{} {}]: the token may not read this path (HTTP 403; its policy needs the 'read' "
-            + "capability on it); the lease's max TTL stays unknown until a renewal comes back short",
-            credentialName, session.backendId(), path);
+            + "capability on it); {}", credentialName, session.backendId(), path, consequence);
         return Read.NONE;
       }
       if (e.kind() == FailureKind.TRANSIENT) {
@@ -139,19 +143,19 @@ final class RoleMaxTtl {
             e.getMessage());
         return Read.TRANSIENT;
       }
-      logOnce(path, "{}; the lease's max TTL stays unknown", e.getMessage());
+      logOnce(path, "{}; {}", String.valueOf(e.getMessage()), consequence);
       return Read.NONE;
     } catch (RuntimeException e) {
-      logOnce(path, "credential '{}' [{} {}]: cannot read the lease's max TTL there ({}); it stays unknown",
-          credentialName, session.backendId(), path, e.getClass().getSimpleName());
+      logOnce(path, "credential '{}' [{} {}]: reading it failed ({}); {}",
+          credentialName, session.backendId(), path, e.getClass().getSimpleName(), consequence);
       return Read.NONE;
     }
     JsonValue data = body.get("data");
     JsonValue v = data != null && data.isObject() ? data.asObject().get(field) : null;
     OptionalLong seconds = v == null ? OptionalLong.empty() : parseSeconds(v);
     if (seconds.isEmpty()) {
-      logOnce(path, "credential '{}' [{} {}]: the answer has no number of seconds '{}' (not a database secrets engine role?); "
-          + "the lease's max TTL stays unknown", credentialName, session.backendId(), path, field);
+      logOnce(path, "credential '{}' [{} {}]: the answer has no number of seconds '{}' (not a database secrets engine role?); {}",
+          credentialName, session.backendId(), path, field, consequence);
       return Read.NONE;
     }
     return new Read(seconds, false);

@@ -3,7 +3,10 @@ package io.github.rotate4j.vault;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.moreThanOrExactly;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.put;
+import static com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,11 +18,17 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import io.github.rotate4j.RotatingCredential;
+import io.github.rotate4j.event.CredentialListener;
+import io.github.rotate4j.event.CredentialRotated;
 import io.github.rotate4j.spi.FetchContext;
 import io.github.rotate4j.spi.FetchResult;
 import io.github.rotate4j.testing.ManualTime;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -152,7 +161,8 @@ class VaultLeaseMaxTtlTest {
     FetchResult r = fetch(VaultLeaseProvider.of(session, CREDS));
 
     assertThat(r.maxLeaseEnd()).contains(time.now().plusSeconds(600));
-    assertThat(logs.list).anySatisfy(e -> assertThat(e.getFormattedMessage()).contains("sys/mounts/database/tune"));
+    assertThat(logs.list).anySatisfy(e -> assertThat(e.getFormattedMessage()).contains("sys/mounts/database/tune")
+        .contains("HTTP 403").endsWith("the role's own max_ttl is used, if it sets one, without the mount's cap"));
   }
 
   @Test
@@ -292,6 +302,55 @@ class VaultLeaseMaxTtlTest {
     b.readRoleMaxTtl(true);
     assertThatThrownBy(() -> b.readRoleMaxTtl(false)).isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(b::build).isInstanceOf(IllegalStateException.class).hasMessageContaining("maxTtl(PT1H)");
+  }
+
+  /** With the max TTL known, the engine replaces a lease before it, though every renewal came back full. */
+  @Test
+  void engine_replacesTheLeaseBeforeItsAnnouncedMaxEnd() {
+    stubRole(okJson(roleBody("600")));
+    stubTune(okJson(tuneBody(3600)));
+
+    List<Instant> rotations = runEngineFor(Duration.ofMinutes(10), VaultLeaseProvider.of(session, CREDS));
+
+    assertThat(rotations).isNotEmpty();
+    assertThat(rotations.get(0)).isBefore(ManualTime.DEFAULT_START.plusSeconds(600));
+  }
+
+  /** Without it the engine cannot know the lease ends: it renews, and would replace only after a short renewal. */
+  @Test
+  void engine_withoutMaxTtl_onlyRenews() {
+    List<Instant> rotations = runEngineFor(Duration.ofMinutes(10),
+        VaultLeaseProvider.builder(session, CREDS).readRoleMaxTtl(false).build());
+
+    assertThat(rotations).isEmpty();
+    wm.verify(moreThanOrExactly(10), putRequestedFor(urlPathEqualTo("/v1/sys/leases/renew")));
+  }
+
+  private List<Instant> runEngineFor(Duration duration, VaultLeaseProvider provider) {
+    wm.stubFor(get(urlPathEqualTo("/v1/" + CREDS)).willReturn(okJson(
+        leaseBody(60, true).replace("database/creds/orders/abc", "database/creds/orders/{{randomValue length=12 type='ALPHANUMERIC'}}"))
+        .withTransformers("response-template")));
+    wm.stubFor(put(urlPathEqualTo("/v1/sys/leases/renew")).willReturn(okJson("{\"renewable\":true,\"lease_duration\":60}")));
+    wm.stubFor(put(urlPathEqualTo("/v1/sys/leases/revoke")).willReturn(aResponse().withStatus(204)));
+    List<Instant> rotations = new ArrayList<>();
+    RotatingCredential credential = RotatingCredential.builder("orders-db", provider)
+        .clock(time.clock()).scheduler(time.scheduler())
+        .ioExecutor(ManualTime.directExecutor()).eventExecutor(ManualTime.directExecutor())
+        .random(new SplittableRandom(42))
+        .listener(new CredentialListener() {
+          @Override
+          public void onRotated(CredentialRotated e) {
+            rotations.add(e.time());
+          }
+        })
+        .build();
+    try {
+      credential.start();
+      time.advance(duration);
+    } finally {
+      credential.close();
+    }
+    return rotations;
   }
 
   private void stubRole(ResponseDefinitionBuilder answer) {
