@@ -74,8 +74,19 @@ import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundExce
  *
  * <p><b>Values.</b> Text, JSON, binary and database (username/password) secrets, chosen per
  * {@link SecretFormat} (default {@link SecretFormat#AUTO}). Each credential's version is the AWS
- * {@code VersionId}, its issued-at the version's {@code CreatedDate}; the current credential
- * carries the secret's {@code NextRotationDate}, if any, so that overdue rotations are reported.
+ * {@code VersionId}, its issued-at the version's {@code CreatedDate}.
+ *
+ * <p><b>Rotation window.</b> Secrets Manager rotates at any time inside a window that opens at
+ * {@code NextRotationDate} and lasts {@code RotationRules.Duration} (without one: an hour for a
+ * schedule in hours, the rest of the UTC day for a schedule in days). The current credential's
+ * {@link Credential#nextRotation()} is the window's end plus 5 minutes: the engine polls slowly far
+ * from it and closely around it, and reports the secret overdue only once the window has closed
+ * without a new version. Inside the window each fetch also announces its next check
+ * ({@link FetchResult#nextChange()}): one every window/90, between 1 and 5 minutes (2 minutes for a
+ * 3-hour window; 5 minutes for a schedule in hours, whose windows come several times a day), on this
+ * instance's own phase, until a rotation in the window is seen. All of it
+ * comes from the {@code DescribeSecret} call each poll makes anyway. A secret whose rotation is turned
+ * off reports no next rotation.
  *
  * <p><b>Errors.</b> Throttling, 5xx, {@code InternalServiceError}, I/O errors and timeouts are
  * thrown as {@link io.github.rotate4j.TransientBackendException}; access denied, not found,
@@ -329,10 +340,13 @@ public class AwsSecretsManagerProvider implements CredentialProvider {
     Optional<String> pendingId = versionWithStage(stages, AWSPENDING).filter(id -> !id.equals(currentId));
 
     Optional<KeyRing> known = context.knownRing();
+    Optional<RotationWindow> window = RotationWindow.of(described);
     Credential current = withNextRotation(
-        version(currentId, true, described, known, credentialName, reader).orElseThrow(), described.nextRotationDate());
+        version(currentId, true, described, known, credentialName, reader).orElseThrow(),
+        window.map(RotationWindow::nextRotation).orElse(null));
     // the stages are the whole story: a version without AWSPREVIOUS is no longer valid
-    FetchResult.Builder result = FetchResult.builder(current).historyReported(true);
+    FetchResult.Builder result = FetchResult.builder(current).historyReported(true)
+        .nextChange(window.flatMap(w -> w.nextCheck(clock.instant())).orElse(null));
     Optional<Credential> previous = previousId
         .filter(id -> !letGo(credentialName, id, known))
         .flatMap(id -> version(id, false, described, known, credentialName, reader));
@@ -430,7 +444,7 @@ public class AwsSecretsManagerProvider implements CredentialProvider {
         credentialName, versionId, secretId, reason);
   }
 
-  private static Credential withNextRotation(Credential credential, Instant nextRotation) {
+  private static Credential withNextRotation(Credential credential, @Nullable Instant nextRotation) {
     if (Objects.equals(credential.nextRotation().orElse(null), nextRotation)) {
       return credential;
     }
@@ -718,8 +732,8 @@ public class AwsSecretsManagerProvider implements CredentialProvider {
 
     /**
      * The clock for the few instants the provider makes up itself (the issue time of a version AWS
-     * gives no date for); default the system clock. Pass the credential's clock when it runs on
-     * another one.
+     * gives no date for, the next check inside a rotation window); default the system clock. Pass the
+     * credential's clock when it runs on another one.
      */
     public Builder clock(Clock clock) {
       this.clock = once("clock", this.clock, clock);

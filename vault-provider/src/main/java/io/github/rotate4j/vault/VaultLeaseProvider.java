@@ -7,6 +7,7 @@ import io.github.rotate4j.SecretValue;
 import io.github.rotate4j.spi.CredentialProvider;
 import io.github.rotate4j.spi.FetchContext;
 import io.github.rotate4j.spi.FetchResult;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -38,8 +39,20 @@ import org.slf4j.LoggerFactory;
  * engine sees the lease end coming and fetches a new one under the new token in time, instead of
  * serving a credential the database has already dropped.
  *
+ * <p><b>Max TTL up front.</b> A lease response says how long the lease lives now, not how long
+ * renewals can keep it alive. When that is known, each fetch announces it
+ * ({@link FetchResult#maxLeaseEnd()}: issue time plus max TTL, never after the creating token's
+ * end, never before the lease's own expiry) and the engine draws the lease's replacement over its
+ * whole life, so that a fleet whose leases were issued together does not replace them all at once.
+ * It is known when declared with {@link Builder#maxTtl(Duration)}, or, for a database secrets engine
+ * path {@code <mount>/creds/<role>}, read from the role's {@code max_ttl} ({@code <mount>/roles/<role>})
+ * bounded by the mount's {@code max_lease_ttl} ({@code sys/mounts/<mount>/tune}), re-read at most
+ * hourly (see {@link Builder#readRoleMaxTtl(boolean)}). A policy that does not allow these reads
+ * costs nothing but the announcement: it is logged once at INFO and the fetch goes on.
+ *
  * <p>Needs {@code read} on the path, {@code update} on {@code sys/leases/renew} and
- * {@code sys/leases/revoke}. Thread-safe.
+ * {@code sys/leases/revoke}; optionally {@code read} on {@code <mount>/roles/<role>} and
+ * {@code sys/mounts/<mount>/tune}. Thread-safe.
  */
 public final class VaultLeaseProvider implements CredentialProvider {
 
@@ -52,20 +65,41 @@ public final class VaultLeaseProvider implements CredentialProvider {
 
   private final VaultSession session;
   private final String path;
+  private final @Nullable Duration declaredMaxTtl;
+  private final @Nullable RoleMaxTtl roleMaxTtl;
   /** Leases this provider issued, not revoked and not yet past their own end: who created them. */
   private final ConcurrentMap<String, Issued> issued = new ConcurrentHashMap<>();
 
   /** The token that created a lease, and the lease's own end (uncapped). */
   private record Issued(SessionToken creator, Instant leaseEnd) {}
 
-  private VaultLeaseProvider(VaultSession session, String path) {
-    this.session = Objects.requireNonNull(session, "session");
-    this.path = VaultAuth.requireMount(path);
+  private VaultLeaseProvider(Builder b) {
+    this.session = b.session;
+    this.path = b.path;
+    this.declaredMaxTtl = b.maxTtl;
+    this.roleMaxTtl = b.maxTtl == null && b.readRoleMaxTtl != Boolean.FALSE ? RoleMaxTtl.forPath(b.path).orElse(null) : null;
   }
 
-  /** Reads {@code path} (e.g. {@code database/creds/orders-app}), which must answer with a lease. */
+  /**
+   * Reads {@code path} (e.g. {@code database/creds/orders-app}), which must answer with a lease,
+   * with the default settings of {@link #builder(VaultSession, String)}.
+   *
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the path is blank
+   */
   public static VaultLeaseProvider of(VaultSession session, String path) {
-    return new VaultLeaseProvider(session, path);
+    return builder(session, path).build();
+  }
+
+  /**
+   * Starts a provider that reads {@code path} (e.g. {@code database/creds/orders-app}), which must
+   * answer with a lease.
+   *
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the path is blank
+   */
+  public static Builder builder(VaultSession session, String path) {
+    return new Builder(session, VaultAuth.requireMount(Objects.requireNonNull(path, "path")));
   }
 
   @Override
@@ -105,8 +139,28 @@ public final class VaultLeaseProvider implements CredentialProvider {
           .lease(leaseId, renewable)
           .metadata(LEASE_DURATION, Long.toString(seconds))
           .build();
-      return FetchResult.of(credential);
+      FetchResult.Builder result = FetchResult.builder(credential);
+      if (renewable) {
+        // after the lease read, so that an unreachable Vault costs one timeout, not two; never throws
+        Optional<Duration> maxTtl = declaredMaxTtl != null ? Optional.of(declaredMaxTtl)
+            : roleMaxTtl == null ? Optional.empty() : roleMaxTtl.get(session, st, name, now);
+        maxTtl.ifPresent(max -> result.maxLeaseEnd(maxLeaseEnd(now, max, st, expiresAt)));
+      }
+      return result.build();
     });
+  }
+
+  /**
+   * The latest end renewals can reach: issue time plus max TTL, but never after the end of the token
+   * that created the lease (the lease dies with it) and never before the lease's own expiry.
+   */
+  static Instant maxLeaseEnd(Instant issuedAt, Duration maxTtl, SessionToken creator, Instant expiresAt) {
+    Instant end = issuedAt.plus(maxTtl);
+    Optional<Instant> tokenEnd = creator.knownEnd();
+    if (tokenEnd.isPresent() && tokenEnd.get().isBefore(end)) {
+      end = tokenEnd.get();
+    }
+    return end.isBefore(expiresAt) ? expiresAt : end;
   }
 
   /**
@@ -186,6 +240,11 @@ public final class VaultLeaseProvider implements CredentialProvider {
     return issued.size();
   }
 
+  /** Where the max TTL comes from; for tests and diagnostics. */
+  Optional<RoleMaxTtl> roleMaxTtl() {
+    return Optional.ofNullable(roleMaxTtl);
+  }
+
   @Override
   public String toString() {
     return "VaultLeaseProvider[" + session.backendId() + " " + path + "]";
@@ -198,5 +257,72 @@ public final class VaultLeaseProvider implements CredentialProvider {
       return "a database static role has no lease (Vault rotates its password in place): read it with VaultStaticRoleProvider";
     }
     return "read static secrets (KV version 2) with VaultKvProvider";
+  }
+
+  /**
+   * Builds a {@link VaultLeaseProvider}. Not thread-safe; each setting may be made once.
+   */
+  public static final class Builder {
+    private final VaultSession session;
+    private final String path;
+    private @Nullable Duration maxTtl;
+    private @Nullable Boolean readRoleMaxTtl;
+
+    private Builder(VaultSession session, String path) {
+      this.session = Objects.requireNonNull(session, "session");
+      this.path = path;
+    }
+
+    /**
+     * Declares how long renewals can keep a lease of this path alive (the role's or the mount's max
+     * TTL), so that each fetch announces the lease's latest end without reading it from Vault. Not
+     * set by default.
+     *
+     * @throws IllegalArgumentException if not greater than 0
+     * @throws IllegalStateException if already set
+     */
+    public Builder maxTtl(Duration maxTtl) {
+      Objects.requireNonNull(maxTtl, "maxTtl");
+      if (maxTtl.isZero() || maxTtl.isNegative()) {
+        throw new IllegalArgumentException("maxTtl must be greater than 0, but was " + maxTtl);
+      }
+      if (this.maxTtl != null) {
+        throw new IllegalStateException("maxTtl was already set to " + this.maxTtl);
+      }
+      this.maxTtl = maxTtl;
+      return this;
+    }
+
+    /**
+     * Whether to read the max TTL of a database secrets engine path ({@code <mount>/creds/<role>})
+     * from the role ({@code <mount>/roles/<role>}, field {@code max_ttl}) and the mount
+     * ({@code sys/mounts/<mount>/tune}, field {@code max_lease_ttl}), at the first fetch and then at
+     * most hourly. Default {@code true}; it has no effect on other paths. A read the policy does not
+     * allow is logged once and never fails a fetch. Turn it off to save the two reads an hour, or
+     * when a policy must not grant them and the INFO line is unwanted.
+     *
+     * @throws IllegalStateException if already set
+     */
+    public Builder readRoleMaxTtl(boolean read) {
+      if (this.readRoleMaxTtl != null) {
+        throw new IllegalStateException("readRoleMaxTtl was already set to " + this.readRoleMaxTtl);
+      }
+      this.readRoleMaxTtl = read;
+      return this;
+    }
+
+    /**
+     * The provider; it holds no connection of its own (the session does).
+     *
+     * @throws IllegalStateException if {@code maxTtl} was declared and {@code readRoleMaxTtl(true)}
+     *     asked for too (the declared value would always win)
+     */
+    public VaultLeaseProvider build() {
+      if (maxTtl != null && readRoleMaxTtl == Boolean.TRUE) {
+        throw new IllegalStateException("maxTtl(" + maxTtl + ") was declared, so readRoleMaxTtl(true) would never be used; "
+            + "set one of the two");
+      }
+      return new VaultLeaseProvider(this);
+    }
   }
 }

@@ -26,7 +26,7 @@ final class CredentialSettings {
 
   /** Settings of one credential, relative to {@code rotate4j.credentials.<name>}. */
   static final List<String> CREDENTIAL_KEYS = List.of(
-      "source", "path", "mount", "secret-id", "format", "key-field", "username-key", "password-key",
+      "source", "path", "mount", "secret-id", "format", "key-field", "max-ttl", "username-key", "password-key",
       "value", "lazy-start", "revoke-on-close",
       "refresh.ratio", "refresh.jitter", "refresh.interval", "refresh.grace-period", "refresh.min-overlap",
       "refresh.rejection-rate-limit", "refresh.startup-timeout", "refresh.attempt-timeout",

@@ -425,6 +425,14 @@ public class Rotate4jProperties {
     /** Field of a key/value secret that holds the key compared by {@code verify} and sent by {@code call}. */
     private String keyField;
 
+    /**
+     * {@code vault-lease}: the role's max TTL, when the token may not read it from the role
+     * ({@code <mount>/roles/<role>}, which is tried otherwise). With it the first replacement of a
+     * renewable lease is drawn over the lease's whole life, so a fleet started together does not
+     * replace its leases all at once.
+     */
+    private Duration maxTtl;
+
     /** Username key or file name for {@code file} with format {@code username-password}. Default {@code username}. */
     private String usernameKey;
 
@@ -487,6 +495,14 @@ public class Rotate4jProperties {
 
     public void setFormat(String format) {
       this.format = format;
+    }
+
+    public Duration getMaxTtl() {
+      return maxTtl;
+    }
+
+    public void setMaxTtl(Duration maxTtl) {
+      this.maxTtl = maxTtl;
     }
 
     public String getKeyField() {

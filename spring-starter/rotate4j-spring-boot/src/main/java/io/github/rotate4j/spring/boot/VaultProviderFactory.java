@@ -30,10 +30,22 @@ final class VaultProviderFactory implements CredentialProviderFactory {
     String path = CredentialSettings.required(name, "path", c.getPath(), source);
     return switch (source) {
       case "vault-kv" -> VaultKvProvider.of(session.get(), c.getMount() != null ? c.getMount() : "secret", path);
-      case "vault-lease" -> VaultLeaseProvider.of(session.get(), path);
+      case "vault-lease" -> lease(name, c, path);
       case "vault-static-role" -> staticRole(name, c, path);
       default -> throw new IllegalArgumentException(source);
     };
+  }
+
+  /** A lease path; {@code max-ttl} declares the role's max TTL instead of reading it from the role. */
+  private CredentialProvider lease(String name, Rotate4jProperties.Credential c, String path) {
+    if (c.getMaxTtl() == null) {
+      return VaultLeaseProvider.of(session.get(), path);
+    }
+    try {
+      return VaultLeaseProvider.builder(session.get(), path).maxTtl(c.getMaxTtl()).build();
+    } catch (IllegalArgumentException e) {
+      throw new SettingException(CredentialSettings.property(name, "max-ttl"), e.getMessage(), e);
+    }
   }
 
   /** {@code path: database/static-creds/orders}, or {@code mount: database} with {@code path: orders} (the role). */

@@ -208,6 +208,16 @@ class Rotate4jAutoConfigurationTest {
   }
 
   @Test
+  void vaultLease_maxTtl_isValidatedAndNamed() {
+    runner.withPropertyValues("rotate4j.vault.address=http://127.0.0.1:1", "rotate4j.vault.auth.token=t",
+            "rotate4j.credentials.db.source=vault-lease", "rotate4j.credentials.db.path=database/creds/app",
+            "rotate4j.credentials.db.lazy-start=true", "rotate4j.credentials.db.max-ttl=-1s")
+        .run(ctx -> assertThat(causeOfType(ctx.getStartupFailure(), SettingException.class))
+            .hasMessageContaining("rotate4j.credentials.db.max-ttl")
+            .hasMessageContaining("maxTtl must be greater than 0, but was PT-1S"));
+  }
+
+  @Test
   void vaultAuthMethod_mustBeKnown() {
     runner.withPropertyValues("rotate4j.vault.address=http://127.0.0.1:1", "rotate4j.vault.auth.method=ldap",
             "rotate4j.credentials.kv.source=vault-kv", "rotate4j.credentials.kv.path=app")
