@@ -1,5 +1,8 @@
 package io.github.rotate4j.aws;
 
+import static io.github.rotate4j.internal.Checks.once;
+import static io.github.rotate4j.internal.Checks.positive;
+
 import io.github.rotate4j.BackendException;
 import io.github.rotate4j.Credential;
 import io.github.rotate4j.KeyRing;
@@ -804,22 +807,6 @@ public class AwsSecretsManagerProvider implements CredentialProvider {
         throw new IllegalStateException("connectTimeout applies only to the default HTTP client, but httpClient(...) was given");
       }
       return asyncClient != null ? new Async(this) : new AwsSecretsManagerProvider(this);
-    }
-
-    private static Duration positive(String name, Duration d) {
-      Objects.requireNonNull(d, name);
-      if (d.isZero() || d.isNegative()) {
-        throw new IllegalArgumentException(name + " must be greater than 0, but was " + d);
-      }
-      return d;
-    }
-
-    private static <T> T once(String setting, @Nullable T current, T value) {
-      Objects.requireNonNull(value, setting);
-      if (current != null) {
-        throw new IllegalStateException(setting + " was already set to " + current);
-      }
-      return value;
     }
   }
 }

@@ -1,5 +1,7 @@
 package io.github.rotate4j.vault;
 
+import static io.github.rotate4j.internal.Checks.positive;
+
 import io.github.jopenlibs.vault.Vault;
 import io.github.jopenlibs.vault.json.JsonObject;
 import io.github.rotate4j.BackendException;
@@ -670,14 +672,6 @@ public final class VaultSession implements AutoCloseable {
       } catch (IOException e) {
         throw new IllegalArgumentException("cannot read trust PEM file " + pem + ": " + e.getMessage(), e);
       }
-    }
-
-    private static Duration positive(String name, Duration d) {
-      Objects.requireNonNull(d, name);
-      if (d.isZero() || d.isNegative()) {
-        throw new IllegalArgumentException(name + " must be greater than 0, but was " + d);
-      }
-      return d;
     }
 
     private static <T> T once(String setting, @Nullable T current, T value) {
