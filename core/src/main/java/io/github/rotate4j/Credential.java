@@ -44,7 +44,8 @@ public final class Credential {
     this.renewable = b.renewable;
     this.leaseId = b.leaseId;
     this.nextRotation = b.nextRotation;
-    this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(b.metadata));
+    // most versions carry no metadata: share the empty map rather than hold an empty copy each
+    this.metadata = b.metadata.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(b.metadata));
     if (expiresAt != null && expiresAt.isBefore(issuedAt)) {
       throw new IllegalArgumentException(
           "expiresAt must not be before issuedAt, but was " + expiresAt + " < " + issuedAt

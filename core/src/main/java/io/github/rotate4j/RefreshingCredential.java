@@ -38,9 +38,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -67,7 +67,7 @@ import org.slf4j.LoggerFactory;
  *       is served (or revoked if the credential closed), a late renewal updates the lease's expiry.
  * </ul>
  */
-final class RefreshingCredential extends RotatingCredential {
+final class RefreshingCredential extends RotatingCredential implements LifecycleTimers.Handler, BreakerFanOut.Member {
 
   private static final Logger log = LoggerFactory.getLogger(RotatingCredential.class);
 
@@ -141,6 +141,37 @@ final class RefreshingCredential extends RotatingCredential {
     }
   }
 
+  /**
+   * Match counts: created by the first {@link #verify} that matches, since most credentials are never
+   * verified against. Counting is lock-free ({@link LongAdder}s, so that concurrent callers do not
+   * contend on one field).
+   */
+  private static final class MatchCounters {
+    final ConcurrentHashMap<String, LongAdder> byVersion = new ConcurrentHashMap<>(4);
+    /** Monotonic totals by {@link KeySlot#ordinal()}, kept after close (metrics read them). */
+    final LongAdder[] bySlot = new LongAdder[KeySlot.values().length];
+    /** Versions that left the ring and still have match counts, oldest first; guarded by the engine's lock. */
+    java.util.@Nullable ArrayDeque<String> retired;
+
+    MatchCounters() {
+      for (int i = 0; i < bySlot.length; i++) {
+        bySlot[i] = new LongAdder();
+      }
+    }
+
+    void count(KeyMatch m) {
+      LongAdder n = byVersion.get(m.version());
+      if (n == null) {
+        n = byVersion.computeIfAbsent(m.version(), v -> new LongAdder());
+      }
+      n.increment();
+      bySlot[m.slot().ordinal()].increment();
+    }
+  }
+
+  private static final AtomicReferenceFieldUpdater<RefreshingCredential, MatchCounters> MATCH_COUNTERS =
+      AtomicReferenceFieldUpdater.newUpdater(RefreshingCredential.class, MatchCounters.class, "matchCounters");
+
   private final String name;
   private final CredentialOrigin origin;
   private final CredentialProvider provider;
@@ -160,10 +191,8 @@ final class RefreshingCredential extends RotatingCredential {
   private final boolean revokeOnClose;
   private final @Nullable String keyField;
   private final LifecycleTimers timers;
-  private final Consumer<CircuitBreakerOnStateTransitionEvent> breakerMember = this::onBreakerTransition;
-  private final ConcurrentHashMap<String, LongAdder> matches = new ConcurrentHashMap<>();
-  private final Map<KeySlot, LongAdder> slotMatches = new EnumMap<>(Map.of(
-      KeySlot.CURRENT, new LongAdder(), KeySlot.PENDING, new LongAdder(), KeySlot.PREVIOUS, new LongAdder()));
+  /** Created by the first verify() that matches: most credentials are never verified against. */
+  private volatile @Nullable MatchCounters matchCounters;
 
   private volatile Snapshot snapshot = Snapshot.NOT_STARTED;
   /** The hot path's one volatile field: always {@code snapshot.servable}, written right after it. */
@@ -213,10 +242,11 @@ final class RefreshingCredential extends RotatingCredential {
   private long successfulRefreshes;
   private long failedAttempts;
   private long rotations;
-  /** Versions that left the ring and still have match counts, oldest first. */
-  private final java.util.ArrayDeque<String> retiredMatchVersions = new java.util.ArrayDeque<>();
-  /** Leases this process obtained that have not expired (pruned as they do), for revocation on close. */
-  private final Map<String, Credential> issuedLeases = new LinkedHashMap<>();
+  /**
+   * Leases this process obtained that have not expired (pruned as they do), for revocation on close,
+   * in the order they were issued; created by the first lease (static secrets never have one).
+   */
+  private @Nullable ArrayList<Credential> issuedLeases;
 
   RefreshingCredential(RotatingCredentialBuilder.Settings s, EngineContext context, boolean ownsContext) {
     this.name = s.name();
@@ -230,38 +260,18 @@ final class RefreshingCredential extends RotatingCredential {
     this.context = context;
     this.ownsContext = ownsContext;
     this.clock = context.clock;
-    this.scheduler = new GuardedScheduler(context.scheduler, origin.toString());
+    this.scheduler = new GuardedScheduler(context.scheduler, origin);
     this.breaker = s.circuitBreaker() != null
         ? s.circuitBreaker()
         : context.breakerFor(provider.backendId(), java.util.Objects.requireNonNull(s.circuitBreakerConfig()));
-    this.events = new EventDispatcher<>(context.events, EventDispatcher.DEFAULT_CAPACITY, origin.toString());
+    this.events = new EventDispatcher<>(context.events, EventDispatcher.DEFAULT_CAPACITY, origin);
     this.isRejection = s.rejectionClassifier();
     this.lazy = s.lazyStart();
     this.revokeOnClose = s.revokeOnClose();
     this.keyField = s.keyField();
-    this.timers = new LifecycleTimers(scheduler, new LifecycleTimers.Handler() {
-      @Override
-      public void expiryDue(Credential c) {
-        onExpiryDue(c);
-      }
-
-      @Override
-      public void expiring(Credential c) {
-        onExpiring(c);
-      }
-
-      @Override
-      public void prune() {
-        onPrune();
-      }
-
-      @Override
-      public void overdueCheck(Credential c) {
-        onOverdueCheck(c);
-      }
-    });
+    this.timers = new LifecycleTimers(scheduler, this);
     s.listeners().forEach(this::addListener);
-    BreakerFanOut.join(breaker, breakerMember);
+    BreakerFanOut.join(breaker, this);
   }
 
   // ---- hot path ---------------------------------------------------------------------------
@@ -721,7 +731,7 @@ final class RefreshingCredential extends RotatingCredential {
           served = recordSuccess(now, completed);
         } else {
           // a late renewal of a lease that was replaced meanwhile: keep its new end for revocation
-          fresh.leaseId().filter(issuedLeases::containsKey).ifPresent(id -> issuedLeases.put(id, fresh));
+          updateTrackedLease(fresh);
         }
       } else {
         applyFetch((FetchResult) result, now, out);
@@ -766,7 +776,7 @@ final class RefreshingCredential extends RotatingCredential {
     degradedSince = null;
     lastSuccess = now;
     successfulRefreshes++;
-    issuedLeases.values().removeIf(c -> c.isExpiredAt(now));
+    forgetExpiredLeases(now);
     if (inFlight == null) {
       planNext(now);
     } else {
@@ -809,7 +819,7 @@ final class RefreshingCredential extends RotatingCredential {
             DurationFormat.of(planner.attemptTimeout(leaseTtl)));
       }
     }
-    fresh.leaseId().ifPresent(id -> issuedLeases.put(id, fresh));
+    trackLease(fresh);
     publish(new Snapshot(fresh, t.ring(), Phase.ACTIVE));
     forgetMatchesOutside(t.ring());
 
@@ -833,7 +843,7 @@ final class RefreshingCredential extends RotatingCredential {
   private void applyRenewal(Credential renewed, Instant now, List<CredentialEvent> out) {
     Snapshot s = snapshot;
     publish(new Snapshot(renewed, KeyRingTransitions.afterRenewal(s.ring, renewed), Phase.ACTIVE));
-    renewed.leaseId().ifPresent(id -> issuedLeases.put(id, renewed));
+    trackLease(renewed);
     renewedOnce = true;
     Duration remaining = renewed.remainingAt(now).orElse(null);
     Instant renewedEnd = renewed.expiresAt().orElse(null);
@@ -996,6 +1006,28 @@ final class RefreshingCredential extends RotatingCredential {
 
   // ---- lifecycle timers ---------------------------------------------------------------------
 
+  // the engine is its timers' handler itself, so that a credential holds no adapter object for them
+
+  @Override
+  public void expiryDue(Credential c) {
+    onExpiryDue(c);
+  }
+
+  @Override
+  public void expiring(Credential c) {
+    onExpiring(c);
+  }
+
+  @Override
+  public void prune() {
+    onPrune();
+  }
+
+  @Override
+  public void overdueCheck(Credential c) {
+    onOverdueCheck(c);
+  }
+
   private void onPrune() {
     lock.lock();
     try {
@@ -1014,7 +1046,7 @@ final class RefreshingCredential extends RotatingCredential {
         publish(new Snapshot(s.servable, pruned, s.phase));
         forgetMatchesOutside(pruned);
       }
-      issuedLeases.values().removeIf(c -> c.isExpiredAt(now));
+      forgetExpiredLeases(now);
       timers.prune(pruned, now);
     } finally {
       lock.unlock();
@@ -1089,7 +1121,8 @@ final class RefreshingCredential extends RotatingCredential {
     });
   }
 
-  private void onBreakerTransition(CircuitBreakerOnStateTransitionEvent e) {
+  @Override
+  public void onBreakerTransition(CircuitBreakerOnStateTransitionEvent e) {
     if (snapshot.phase != Phase.CLOSED) {
       events.dispatch(new CircuitStateChanged(name, clock.instant(), provider.backendId(),
           e.getStateTransition().getFromState(), e.getStateTransition().getToState()));
@@ -1164,11 +1197,29 @@ final class RefreshingCredential extends RotatingCredential {
       throw new IllegalStateException(origin + ": cannot verify a presented key: " + e.getMessage()
           + "; set keyField(\"<field>\") on the credential's builder to name the field callers present", e);
     }
-    match.ifPresent(m -> {
-      matches.computeIfAbsent(m.version(), v -> new LongAdder()).increment();
-      java.util.Objects.requireNonNull(slotMatches.get(m.slot())).increment();
-    });
+    if (match.isPresent()) {
+      matchCounters().count(match.get());
+    }
     return match;
+  }
+
+  /** The match counters, created on first use; lock-free (concurrent first matches agree on one). */
+  private MatchCounters matchCounters() {
+    while (true) {
+      MatchCounters m = matchCounters;
+      if (m != null) {
+        return m;
+      }
+      MatchCounters created = new MatchCounters();
+      if (MATCH_COUNTERS.compareAndSet(this, null, created)) {
+        return created;
+      }
+    }
+  }
+
+  /** Whether any match was counted (the counters exist); for tests. */
+  boolean hasMatchCounters() {
+    return matchCounters != null;
   }
 
   /**
@@ -1177,33 +1228,48 @@ final class RefreshingCredential extends RotatingCredential {
    * was presented), not for every version ever seen.
    */
   private void forgetMatchesOutside(KeyRing ring) {
-    if (matches.isEmpty()) {
+    MatchCounters m = matchCounters;
+    if (m == null || m.byVersion.isEmpty()) {
       return;
     }
     Set<String> live = new HashSet<>();
     ring.entries().forEach(e -> live.add(e.credential().version()));
-    retiredMatchVersions.removeIf(live::contains);
-    for (String version : matches.keySet()) {
-      if (!live.contains(version) && !retiredMatchVersions.contains(version)) {
-        retiredMatchVersions.addLast(version);
+    java.util.ArrayDeque<String> retired = m.retired;
+    if (retired != null) {
+      retired.removeIf(live::contains);
+    }
+    for (String version : m.byVersion.keySet()) {
+      if (!live.contains(version) && (retired == null || !retired.contains(version))) {
+        if (retired == null) {
+          retired = new java.util.ArrayDeque<>(RETIRED_MATCH_COUNTS + 1);
+          m.retired = retired;
+        }
+        retired.addLast(version);
       }
     }
-    while (retiredMatchVersions.size() > RETIRED_MATCH_COUNTS) {
-      matches.remove(retiredMatchVersions.pollFirst());
+    while (retired != null && retired.size() > RETIRED_MATCH_COUNTS) {
+      m.byVersion.remove(retired.pollFirst());
     }
   }
 
   @Override
   public Map<KeySlot, Long> matchCountsBySlot() {
+    MatchCounters m = matchCounters;
     Map<KeySlot, Long> counts = new EnumMap<>(KeySlot.class);
-    slotMatches.forEach((slot, n) -> counts.put(slot, n.sum()));
+    for (KeySlot slot : KeySlot.values()) {
+      counts.put(slot, m == null ? 0L : m.bySlot[slot.ordinal()].sum());
+    }
     return java.util.Collections.unmodifiableMap(counts);
   }
 
   @Override
   public Map<String, Long> matchCounts() {
+    MatchCounters m = matchCounters;
+    if (m == null) {
+      return Map.of();
+    }
     Map<String, Long> counts = new LinkedHashMap<>();
-    matches.forEach((version, n) -> counts.put(version, n.sum()));
+    m.byVersion.forEach((version, n) -> counts.put(version, n.sum()));
     return Map.copyOf(counts);
   }
 
@@ -1252,10 +1318,66 @@ final class RefreshingCredential extends RotatingCredential {
   int trackedLeases() {
     lock.lock();
     try {
-      return issuedLeases.size();
+      return issuedLeases == null ? 0 : issuedLeases.size();
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Whether the list of issued leases exists (it is created by the first lease); for tests. */
+  boolean tracksAnyLease() {
+    lock.lock();
+    try {
+      return issuedLeases != null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---- issued leases (under lock) ------------------------------------------------------------------
+
+  /** Remembers a lease this process obtained (or renewed: it replaces its entry), for revocation on close. */
+  private void trackLease(Credential lease) {
+    String id = lease.leaseId().orElse(null);
+    if (id == null) {
+      return;
+    }
+    ArrayList<Credential> leases = issuedLeases;
+    if (leases == null) {
+      leases = new ArrayList<>(2);
+      issuedLeases = leases;
+    }
+    int i = indexOfLease(leases, id);
+    if (i >= 0) {
+      leases.set(i, lease);
+    } else {
+      leases.add(lease);
+    }
+  }
+
+  /** A late renewal of a lease that was replaced meanwhile: its new end counts, if it is still tracked. */
+  private void updateTrackedLease(Credential renewed) {
+    String id = renewed.leaseId().orElse(null);
+    ArrayList<Credential> leases = issuedLeases;
+    int i = id == null || leases == null ? -1 : indexOfLease(leases, id);
+    if (i >= 0) {
+      java.util.Objects.requireNonNull(leases).set(i, renewed);
+    }
+  }
+
+  private void forgetExpiredLeases(Instant now) {
+    if (issuedLeases != null) {
+      issuedLeases.removeIf(c -> c.isExpiredAt(now));
+    }
+  }
+
+  private static int indexOfLease(List<Credential> leases, String id) {
+    for (int i = 0; i < leases.size(); i++) {
+      if (leases.get(i).leaseId().filter(id::equals).isPresent()) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   @Override
@@ -1280,19 +1402,24 @@ final class RefreshingCredential extends RotatingCredential {
       refreshTask = null;
       timers.cancelAll();
       nextRefreshAt = null;
-      if (revokeOnClose) {
-        issuedLeases.values().stream().filter(c -> !c.isExpiredAt(now)).forEach(toRevoke::add);
+      if (revokeOnClose && issuedLeases != null) {
+        issuedLeases.stream().filter(c -> !c.isExpiredAt(now)).forEach(toRevoke::add);
       }
-      issuedLeases.clear();
+      issuedLeases = null;
       // the key ring goes too: nothing keeps a secret reachable from a closed credential
       publish(new Snapshot(null, null, Phase.CLOSED));
-      matches.clear();
+      MatchCounters m = matchCounters;
+      if (m != null) {
+        // per-version counts go; the totals by slot stay, as they are monotonic for metrics
+        m.byVersion.clear();
+        m.retired = null;
+      }
       // a call still outstanding revokes what it issued itself when it returns (see accept)
     } finally {
       lock.unlock();
     }
     scheduler.stop();
-    BreakerFanOut.leave(breaker, breakerMember);
+    BreakerFanOut.leave(breaker, this);
     if (cycle != null) {
       cycle.result.completeExceptionally(origin.unavailable("closed"));
     }
