@@ -44,8 +44,7 @@ public final class Credential {
     this.renewable = b.renewable;
     this.leaseId = b.leaseId;
     this.nextRotation = b.nextRotation;
-    // most versions carry no metadata: share the empty map rather than hold an empty copy each
-    this.metadata = b.metadata.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(b.metadata));
+    this.metadata = SecretValue.compact(b.metadata);
     if (expiresAt != null && expiresAt.isBefore(issuedAt)) {
       throw new IllegalArgumentException(
           "expiresAt must not be before issuedAt, but was " + expiresAt + " < " + issuedAt

@@ -1,12 +1,14 @@
 package io.github.rotate4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.rotate4j.internal.EventDispatcher;
 import io.github.rotate4j.testing.InMemoryCredentialProvider;
 import io.github.rotate4j.testing.ManualTime;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -15,6 +17,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What most credentials never use is created on first use and released on close, so that a registry
@@ -147,6 +151,28 @@ class FootprintTest {
     parked.remove(0).run();
     assertThat(seen).containsExactly(1, 2, 3);
     assertThat(parked).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, 2, 5})
+  void smallMaps_keepTheirOrder_refuseChanges_andAnswerNullLookups(int size) {
+    Map<String, String> given = new LinkedHashMap<>();
+    for (int i = size; i > 0; i--) {
+      given.put("k" + i, "v" + i); // not in hash or alphabetical order
+    }
+    Credential.Builder b = Credential.builder("1").value(SecretValue.ofString("s")).issuedAt(f.time.now());
+    given.forEach(b::metadata);
+    List<Map<String, String>> maps = List.of(b.build().metadata(), ((SecretValue.KeyValue) SecretValue.ofMap(given)).value(),
+        ((SecretValue.UsernamePassword) SecretValue.ofUsernamePassword("u", "p", given)).attributes());
+    for (Map<String, String> m : maps) {
+      assertThat(m).containsExactlyEntriesOf(given);
+      assertThat(new ArrayList<>(m.keySet())).isEqualTo(new ArrayList<>(given.keySet()));
+      assertThat(m.containsKey(null)).isFalse();
+      assertThat(m.get(null)).isNull();
+      assertThatThrownBy(() -> m.put("x", "y")).isInstanceOf(UnsupportedOperationException.class);
+    }
+    given.put("later", "change");
+    assertThat(maps).allSatisfy(m -> assertThat(m).doesNotContainKey("later"));
   }
 
   @Test
