@@ -244,9 +244,10 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
   private long rotations;
   /**
    * Leases this process obtained that have not expired (pruned as they do), for revocation on close,
-   * in the order they were issued; created by the first lease (static secrets never have one).
+   * in the order they were issued: an array of exactly the live ones (mostly one), replaced when one
+   * is added or forgotten; {@code null} while there is none (static secrets never have one).
    */
-  private @Nullable ArrayList<Credential> issuedLeases;
+  private Credential @Nullable [] issuedLeases;
 
   RefreshingCredential(RotatingCredentialBuilder.Settings s, EngineContext context, boolean ownsContext) {
     this.name = s.name();
@@ -1318,13 +1319,13 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
   int trackedLeases() {
     lock.lock();
     try {
-      return issuedLeases == null ? 0 : issuedLeases.size();
+      return issuedLeases == null ? 0 : issuedLeases.length;
     } finally {
       lock.unlock();
     }
   }
 
-  /** Whether the list of issued leases exists (it is created by the first lease); for tests. */
+  /** Whether any issued lease is tracked (the record exists only then); for tests. */
   boolean tracksAnyLease() {
     lock.lock();
     try {
@@ -1342,39 +1343,57 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
     if (id == null) {
       return;
     }
-    ArrayList<Credential> leases = issuedLeases;
-    if (leases == null) {
-      leases = new ArrayList<>(2);
-      issuedLeases = leases;
-    }
+    Credential[] leases = issuedLeases;
     int i = indexOfLease(leases, id);
     if (i >= 0) {
-      leases.set(i, lease);
+      java.util.Objects.requireNonNull(leases)[i] = lease;
+    } else if (leases == null) {
+      issuedLeases = new Credential[] {lease};
     } else {
-      leases.add(lease);
+      Credential[] more = java.util.Arrays.copyOf(leases, leases.length + 1);
+      more[leases.length] = lease;
+      issuedLeases = more;
     }
   }
 
   /** A late renewal of a lease that was replaced meanwhile: its new end counts, if it is still tracked. */
   private void updateTrackedLease(Credential renewed) {
     String id = renewed.leaseId().orElse(null);
-    ArrayList<Credential> leases = issuedLeases;
-    int i = id == null || leases == null ? -1 : indexOfLease(leases, id);
+    Credential[] leases = issuedLeases;
+    int i = id == null ? -1 : indexOfLease(leases, id);
     if (i >= 0) {
-      java.util.Objects.requireNonNull(leases).set(i, renewed);
+      java.util.Objects.requireNonNull(leases)[i] = renewed;
     }
   }
 
   private void forgetExpiredLeases(Instant now) {
-    if (issuedLeases != null) {
-      issuedLeases.removeIf(c -> c.isExpiredAt(now));
+    Credential[] leases = issuedLeases;
+    if (leases == null) {
+      return;
     }
+    int live = 0;
+    for (Credential c : leases) {
+      live += c.isExpiredAt(now) ? 0 : 1;
+    }
+    if (live == leases.length) {
+      return;
+    }
+    Credential[] kept = new Credential[live];
+    int k = 0;
+    for (Credential c : leases) {
+      if (!c.isExpiredAt(now)) {
+        kept[k++] = c;
+      }
+    }
+    issuedLeases = live == 0 ? null : kept;
   }
 
-  private static int indexOfLease(List<Credential> leases, String id) {
-    for (int i = 0; i < leases.size(); i++) {
-      if (leases.get(i).leaseId().filter(id::equals).isPresent()) {
-        return i;
+  private static int indexOfLease(Credential @Nullable [] leases, String id) {
+    if (leases != null) {
+      for (int i = 0; i < leases.length; i++) {
+        if (leases[i].leaseId().filter(id::equals).isPresent()) {
+          return i;
+        }
       }
     }
     return -1;
@@ -1403,7 +1422,11 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
       timers.cancelAll();
       nextRefreshAt = null;
       if (revokeOnClose && issuedLeases != null) {
-        issuedLeases.stream().filter(c -> !c.isExpiredAt(now)).forEach(toRevoke::add);
+        for (Credential c : issuedLeases) {
+          if (!c.isExpiredAt(now)) {
+            toRevoke.add(c);
+          }
+        }
       }
       issuedLeases = null;
       // the key ring goes too: nothing keeps a secret reachable from a closed credential

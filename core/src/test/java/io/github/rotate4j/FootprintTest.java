@@ -130,6 +130,24 @@ class FootprintTest {
   }
 
   @Test
+  void replacedLeases_stayTrackedUntilTheyExpire_thenAreForgotten() {
+    InMemoryCredentialProvider backend = f.backend().initialValue("pw")
+        .leases(Duration.ofMinutes(10), Duration.ofMinutes(10), false).build();
+    try (RefreshingCredential c = bare(backend)) {
+      c.start();
+      int most = 0;
+      for (int step = 0; step < 6 * 45; step++) { // 45 minutes: several replacements
+        f.advance(Duration.ofSeconds(10));
+        most = Math.max(most, c.trackedLeases());
+        assertThat(c.trackedLeases()).as("the current lease is always tracked").isPositive();
+      }
+      assertThat(backend.fetchCount()).isGreaterThan(3);
+      assertThat(most).as("a replaced lease is tracked until its end, which comes before the next replacement")
+          .isEqualTo(2);
+    }
+  }
+
+  @Test
   void aListenersQueue_existsOnlyWhileEventsWaitForIt() {
     List<Runnable> parked = new ArrayList<>();
     List<Integer> seen = new ArrayList<>();
