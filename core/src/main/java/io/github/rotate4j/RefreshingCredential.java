@@ -77,6 +77,8 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
   private static final int MAX_TTL_TOLERANCE_DIVISOR = 50;
   /** Match counts of versions that left the ring are kept for this many of them. */
   static final int RETIRED_MATCH_COUNTS = 4;
+  /** {@link #lastSuccessSecond} before the first success. */
+  private static final long NEVER = Long.MIN_VALUE;
   /** Retry intervals are asked for at most this attempt number (exponential functions overflow). */
   private static final int MAX_BACKOFF_ATTEMPT = 16;
 
@@ -214,7 +216,13 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
   private @Nullable Instant pollBase;
   /** When the backend said it will change the secret next, if it did (a Vault static role's rotation). */
   private @Nullable Instant nextChange;
-  private @Nullable Instant lastSuccess;
+  /**
+   * The last success, as {@link Instant}'s own two parts ({@link #NEVER} while there was none): each
+   * credential succeeds at its own instant, and an Instant object kept for it would cost more than
+   * the parts (status() rebuilds it).
+   */
+  private long lastSuccessSecond = NEVER;
+  private int lastSuccessNano;
   private CredentialStatus.@Nullable Failure lastFailure;
   private int consecutiveFailures;
   private int failedCycles;
@@ -775,7 +783,8 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
     consecutiveFailures = 0;
     failedCycles = 0;
     degradedSince = null;
-    lastSuccess = now;
+    lastSuccessSecond = now.getEpochSecond();
+    lastSuccessNano = now.getNano();
     successfulRefreshes++;
     forgetExpiredLeases(now);
     if (inFlight == null) {
@@ -1288,11 +1297,16 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
           shown == null ? null : shown.version(),
           shown == null ? null : shown.issuedAt(),
           shown == null ? null : shown.expiresAt().orElse(null),
-          lastSuccess, lastFailure, consecutiveFailures, nextRefreshAt, breaker.getState(),
+          lastSuccess(), lastFailure, consecutiveFailures, nextRefreshAt, breaker.getState(),
           successfulRefreshes, failedAttempts, rotations);
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Under lock. */
+  private @Nullable Instant lastSuccess() {
+    return lastSuccessSecond == NEVER ? null : Instant.ofEpochSecond(lastSuccessSecond, lastSuccessNano);
   }
 
   /** Whether a provider call is outstanding (answered or not, timed out or not); for tests. */

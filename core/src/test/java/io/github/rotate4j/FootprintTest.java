@@ -103,6 +103,18 @@ class FootprintTest {
   }
 
   @Test
+  void lastSuccess_keepsTheExactInstant_andIsEmptyBeforeTheFirst() {
+    f.advance(Duration.ofNanos(123_456_789)); // an instant with nanoseconds
+    try (RefreshingCredential c = bare(f.staticBackend("key-1"))) {
+      assertThat(c.status().lastSuccess()).isEmpty();
+      c.start();
+      assertThat(c.status().lastSuccess()).contains(f.time.now());
+      f.advance(Duration.ofMinutes(7).plusNanos(1)); // past the first poll
+      assertThat(c.status().lastSuccess().orElseThrow()).isAfter(f.time.now().minus(Duration.ofMinutes(7)));
+    }
+  }
+
+  @Test
   void aStaticSecret_tracksNoLeases_evenAfterADayOfPolls() {
     try (RefreshingCredential c = bare(f.staticBackend("key-1"))) {
       c.start();
