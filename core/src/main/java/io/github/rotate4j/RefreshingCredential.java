@@ -1011,7 +1011,28 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
     cancel(refreshTask);
     nextRefreshAt = at;
     Duration delay = at.isAfter(now) ? Duration.between(now, at) : Duration.ZERO;
-    refreshTask = scheduler.schedule(() -> onScheduledRefresh(action), delay);
+    refreshTask = scheduler.schedule(new ScheduledRefresh(this, action), delay);
+  }
+
+  /** The planned refresh: one self-guarding object, as every credential holds one at all times. */
+  private static final class ScheduledRefresh extends GuardedScheduler.SelfGuarded {
+    private final RefreshingCredential engine;
+    private final Action action;
+
+    ScheduledRefresh(RefreshingCredential engine, Action action) {
+      this.engine = engine;
+      this.action = action;
+    }
+
+    @Override
+    GuardedScheduler scheduler() {
+      return engine.scheduler;
+    }
+
+    @Override
+    void runGuarded() {
+      engine.onScheduledRefresh(action);
+    }
   }
 
   // ---- lifecycle timers ---------------------------------------------------------------------
