@@ -23,8 +23,10 @@ import javax.management.ObjectName;
  * after the first simulated hour (every credential has refreshed) and after a simulated day.
  *
  * <p>With {@code -Drotate4j.memory.classes=true} it also prints, per credential, the live objects by
- * class that the registry added (a class histogram after start minus the one before the registry
- * was built; classes with at least half an instance per credential), to see where the bytes go.
+ * class that the registry holds at the end (a class histogram before closing it minus one after it
+ * is gone; classes with at least half an instance per credential), to see where the bytes go. The
+ * histograms are taken after the heap figures of each run; take the figures from a run without the
+ * option all the same (the first histogram changes what the JVM holds for the runs after it).
  */
 final class MemorySimulation {
 
@@ -57,15 +59,10 @@ final class MemorySimulation {
     for (int i = 0; i < count; i++) {
       providers.add(backend.providerFor(i));
     }
-    boolean classes = report && Boolean.getBoolean("rotate4j.memory.classes");
-    Map<String, long[]> before = classes ? classHistogram() : Map.of();
     long baseline = usedHeapAfterGc();
     CredentialRegistry registry = startRegistry(time, providers);
     time.advance(Duration.ofMinutes(1));
     long started = usedHeapAfterGc();
-    // the listing is made at once, so that the histograms are not counted in the later figures
-    String byClass = classes ? listClasses(before, classHistogram(), count) : "";
-    before = Map.of();
     // the scheduler's queue belongs to the timeline, not the credentials: it is counted in both
     Duration step = Duration.ofHours(1);
     long firstHour = started;
@@ -87,9 +84,20 @@ final class MemorySimulation {
         (firstHour - baseline) / count, (firstHour - started) / count);
     out.printf(Locale.ROOT, "heap per credential after %s:         %,d B (growth %+,d B per credential since 1 h)%n",
         HerdSimulation.human(runFor), (later - baseline) / count, (later - firstHour) / count);
-    out.print(byClass);
+    if (Boolean.getBoolean("rotate4j.memory.classes")) {
+      // kept as one string until both are taken, so that it adds two objects, not a map of classes
+      String with = classHistogram();
+      registry.close();
+      registry = null; // gone: the next histogram lacks exactly what the registry held
+      Map<String, long[]> without = parse(classHistogram());
+      // the first histogram's text was alive during the second one: one (ASCII) String and its byte[]
+      uncount(without, "java.lang.String", 24);
+      uncount(without, "[B", (16 + with.length() + 7) / 8 * 8);
+      out.print(listClasses(without, parse(with), count));
+    } else {
+      registry.close();
+    }
     Reference.reachabilityFence(providers);
-    registry.close();
   }
 
   /** Builds and starts the registry; the builder is dropped here, so that it is not counted. */
@@ -109,8 +117,7 @@ final class MemorySimulation {
 
   private static String listClasses(Map<String, long[]> before, Map<String, long[]> after, int count) {
     StringBuilder out = new StringBuilder();
-    // the first histogram's own map (HashMap$Node, long[]) is listed too: about 0.9 of each
-    out.append(String.format(Locale.ROOT, "live objects added per credential after start, by class:%n"));
+    out.append(String.format(Locale.ROOT, "live objects per credential at the end, by class:%n"));
     List<Map.Entry<String, long[]>> added = new ArrayList<>();
     after.forEach((name, n) -> {
       long[] b = before.getOrDefault(name, new long[2]);
@@ -130,16 +137,27 @@ final class MemorySimulation {
     return out.toString();
   }
 
-  /** Live objects by class name: {instances, bytes} (the JVM's GC.class_histogram, which collects first). */
-  private static Map<String, long[]> classHistogram() {
-    String text;
+  /** The JVM's GC.class_histogram of live objects (it collects first). */
+  private static String classHistogram() {
     try {
-      text = (String) ManagementFactory.getPlatformMBeanServer().invoke(
+      return (String) ManagementFactory.getPlatformMBeanServer().invoke(
           new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
           new Object[] {new String[0]}, new String[] {String[].class.getName()});
     } catch (JMException e) {
       throw new IllegalStateException("this JVM offers no class histogram: " + e, e);
     }
+  }
+
+  private static void uncount(Map<String, long[]> histogram, String className, long bytes) {
+    long[] n = histogram.get(className);
+    if (n != null) {
+      n[0]--;
+      n[1] -= bytes;
+    }
+  }
+
+  /** A class histogram's lines by class name: {instances, bytes}. */
+  private static Map<String, long[]> parse(String text) {
     Map<String, long[]> byClass = new HashMap<>();
     for (String line : text.split("\\R")) {
       String[] f = line.trim().split("\\s+");
