@@ -171,6 +171,10 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
     }
   }
 
+  /** Shared by the credentials without listeners: it dispatches to nobody and holds nothing. */
+  private static final EventDispatcher<CredentialEvent> NO_LISTENERS =
+      new EventDispatcher<>(Runnable::run, 1, "credentials without listeners");
+
   private static final AtomicReferenceFieldUpdater<RefreshingCredential, MatchCounters> MATCH_COUNTERS =
       AtomicReferenceFieldUpdater.newUpdater(RefreshingCredential.class, MatchCounters.class, "matchCounters");
 
@@ -187,7 +191,8 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
   private final boolean ownsContext;
   private final Clock clock;
   private final GuardedScheduler scheduler;
-  private final EventDispatcher<CredentialEvent> events;
+  /** Replaced by a dispatcher of its own when the first listener is added (under lock): most have none. */
+  private volatile EventDispatcher<CredentialEvent> events = NO_LISTENERS;
   private final Predicate<Throwable> isRejection;
   private final boolean lazy;
   private final boolean revokeOnClose;
@@ -273,7 +278,6 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
     this.breaker = s.circuitBreaker() != null
         ? s.circuitBreaker()
         : context.breakerFor(provider.backendId(), java.util.Objects.requireNonNull(s.circuitBreakerConfig()));
-    this.events = new EventDispatcher<>(context.events, EventDispatcher.DEFAULT_CAPACITY, origin);
     this.isRejection = s.rejectionClassifier();
     this.lazy = s.lazyStart();
     this.revokeOnClose = s.revokeOnClose();
@@ -1437,7 +1441,21 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
   @Override
   public void addListener(CredentialListener listener) {
     java.util.Objects.requireNonNull(listener, "listener");
-    events.subscribe(listener.toString(), e -> e.deliverTo(listener));
+    lock.lock();
+    try {
+      EventDispatcher<CredentialEvent> d = events == NO_LISTENERS
+          ? new EventDispatcher<>(context.events, EventDispatcher.DEFAULT_CAPACITY, origin)
+          : events;
+      d.subscribe(listener.toString(), e -> e.deliverTo(listener));
+      events = d;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether a listener was ever added, i.e. the credential has an event dispatcher of its own; for tests. */
+  boolean hasOwnEventDispatcher() {
+    return events != NO_LISTENERS;
   }
 
   @Override

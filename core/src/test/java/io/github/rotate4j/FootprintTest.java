@@ -3,6 +3,10 @@ package io.github.rotate4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.rotate4j.event.CredentialCreated;
+import io.github.rotate4j.event.CredentialEvent;
+import io.github.rotate4j.event.CredentialListener;
+import io.github.rotate4j.event.CredentialRotated;
 import io.github.rotate4j.internal.EventDispatcher;
 import io.github.rotate4j.testing.InMemoryCredentialProvider;
 import io.github.rotate4j.testing.ManualTime;
@@ -156,6 +160,30 @@ class FootprintTest {
       assertThat(backend.fetchCount()).isGreaterThan(3);
       assertThat(most).as("a replaced lease is tracked until its end, which comes before the next replacement")
           .isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aCredentialWithoutListeners_holdsNoDispatcher_untilOneIsAdded() {
+    InMemoryCredentialProvider backend = f.staticBackend("key-1");
+    try (RefreshingCredential c = bare(backend)) {
+      c.start();
+      backend.rotate("key-2");
+      c.refreshNow().join();
+      assertThat(c.hasOwnEventDispatcher()).isFalse();
+
+      List<CredentialEvent> seen = new ArrayList<>();
+      c.addListener(CredentialListener.forEvery(seen::add));
+      assertThat(c.hasOwnEventDispatcher()).isTrue();
+      backend.rotate("key-3");
+      f.advance(Duration.ofSeconds(2)); // past the one-per-second limit on forced refreshes
+      c.refreshNow().join();
+      assertThat(seen).singleElement().isInstanceOf(CredentialRotated.class);
+    }
+    try (RotatingCredential withListener = f.builder(f.staticBackend("key-1")).build()) {
+      assertThat(((RefreshingCredential) withListener).hasOwnEventDispatcher()).isTrue();
+      withListener.start();
+      assertThat(f.events(CredentialCreated.class)).hasSize(1);
     }
   }
 
