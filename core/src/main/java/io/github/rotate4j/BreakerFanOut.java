@@ -5,7 +5,6 @@ import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnStateTransiti
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,12 +19,17 @@ final class BreakerFanOut {
   private static final Logger log = LoggerFactory.getLogger(RotatingCredential.class);
   private static final Map<CircuitBreaker, BreakerFanOut> BY_BREAKER = new WeakHashMap<>(); // guarded by itself
 
-  private final CopyOnWriteArraySet<Consumer<CircuitBreakerOnStateTransitionEvent>> members = new CopyOnWriteArraySet<>();
+  /** What a credential implements to take its breaker's transitions (no adapter object per credential). */
+  interface Member {
+    void onBreakerTransition(CircuitBreakerOnStateTransitionEvent e);
+  }
+
+  private final CopyOnWriteArraySet<Member> members = new CopyOnWriteArraySet<>();
 
   private BreakerFanOut() {}
 
   /** Adds {@code member} to the fan-out of {@code breaker}; remove it with {@link #leave} when done. */
-  static void join(CircuitBreaker breaker, Consumer<CircuitBreakerOnStateTransitionEvent> member) {
+  static void join(CircuitBreaker breaker, Member member) {
     BreakerFanOut fanOut;
     synchronized (BY_BREAKER) {
       fanOut = BY_BREAKER.get(breaker);
@@ -40,7 +44,7 @@ final class BreakerFanOut {
     fanOut.members.add(member);
   }
 
-  static void leave(CircuitBreaker breaker, Consumer<CircuitBreakerOnStateTransitionEvent> member) {
+  static void leave(CircuitBreaker breaker, Member member) {
     BreakerFanOut fanOut;
     synchronized (BY_BREAKER) {
       fanOut = BY_BREAKER.get(breaker);
@@ -61,9 +65,9 @@ final class BreakerFanOut {
   private void publish(String breakerName, CircuitBreakerOnStateTransitionEvent e) {
     log.info("circuit breaker '{}': {} -> {} ({} credential(s))", breakerName,
         e.getStateTransition().getFromState(), e.getStateTransition().getToState(), members.size());
-    for (Consumer<CircuitBreakerOnStateTransitionEvent> m : members) {
+    for (Member m : members) {
       try {
-        m.accept(e);
+        m.onBreakerTransition(e);
       } catch (RuntimeException ex) {
         log.warn("circuit breaker '{}': a credential failed to take its state change: {}", breakerName, ex.toString());
       }

@@ -44,7 +44,7 @@ public final class Credential {
     this.renewable = b.renewable;
     this.leaseId = b.leaseId;
     this.nextRotation = b.nextRotation;
-    this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(b.metadata));
+    this.metadata = SecretValue.compact(b.metadata);
     if (expiresAt != null && expiresAt.isBefore(issuedAt)) {
       throw new IllegalArgumentException(
           "expiresAt must not be before issuedAt, but was " + expiresAt + " < " + issuedAt

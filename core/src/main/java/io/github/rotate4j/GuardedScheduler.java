@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,6 +15,8 @@ import org.slf4j.LoggerFactory;
  * fallback timer: one daemon thread ({@code rotate4j-fallback-scheduler}), created on first need and
  * ended after a minute without work. A task that throws is logged, never propagated into the
  * scheduler's thread.
+ *
+ * <p>One per credential, so it is kept small: the owner's name is built only when a line is logged.
  */
 final class GuardedScheduler implements Scheduler {
 
@@ -22,14 +24,17 @@ final class GuardedScheduler implements Scheduler {
   private static final Object FALLBACK_LOCK = new Object();
   private static @Nullable ScheduledThreadPoolExecutor fallback; // guarded by FALLBACK_LOCK
 
+  private static final AtomicIntegerFieldUpdater<GuardedScheduler> WARNED =
+      AtomicIntegerFieldUpdater.newUpdater(GuardedScheduler.class, "warned");
+
   private final Scheduler delegate;
-  private final String owner;
-  private final AtomicBoolean warned = new AtomicBoolean();
+  private final Object owner; // its toString() names the owner in log lines
+  private volatile int warned; // 1 once the fallback was announced
   private volatile boolean stopped;
 
-  GuardedScheduler(Scheduler delegate, String owner) {
+  GuardedScheduler(Scheduler delegate, Object owner) {
     this.delegate = Objects.requireNonNull(delegate, "delegate");
-    this.owner = owner;
+    this.owner = Objects.requireNonNull(owner, "owner");
   }
 
   /** After this, refused tasks are dropped instead of handed to the fallback (the owner closed). */
@@ -37,13 +42,37 @@ final class GuardedScheduler implements Scheduler {
     stopped = true;
   }
 
+  /**
+   * A task that guards itself, so that scheduling it takes one object rather than a task and a
+   * wrapper around it: the engine's timers, of which a registry holds thousands.
+   */
+  abstract static class SelfGuarded implements Runnable {
+    /** The scheduler it is scheduled on, whose owner a failure's log line names. */
+    abstract GuardedScheduler scheduler();
+
+    abstract void runGuarded();
+
+    @Override
+    public final void run() {
+      try {
+        runGuarded();
+      } catch (RuntimeException | Error e) {
+        scheduler().failed(e);
+      }
+    }
+  }
+
+  private void failed(Throwable e) {
+    log.error("{}: a scheduled task failed: {}", owner, e.toString(), e);
+  }
+
   @Override
   public Cancellable schedule(Runnable task, Duration delay) {
-    Runnable guarded = () -> {
+    Runnable guarded = task instanceof SelfGuarded ? task : () -> {
       try {
         task.run();
       } catch (RuntimeException | Error e) {
-        log.error("{}: a scheduled task failed: {}", owner, e.toString(), e);
+        failed(e);
       }
     };
     try {
@@ -53,7 +82,7 @@ final class GuardedScheduler implements Scheduler {
       if (stopped) {
         return () -> {};
       }
-      if (warned.compareAndSet(false, true)) {
+      if (WARNED.compareAndSet(this, 0, 1)) {
         log.warn("{}: the scheduler refused a task ({}); using Rotate4j's fallback timer from now on when it does",
             owner, e.toString());
       }

@@ -152,15 +152,23 @@ public final class KeyRing {
     Objects.requireNonNull(presented, "presented");
     Objects.requireNonNull(now, "now");
     byte[] digest = Credential.sha256(presented);
-    Entry found = null;
-    for (Entry e : entries()) {
-      // no early exit: every entry is compared whatever the outcome
-      boolean equal = MessageDigest.isEqual(digest, e.credential().presentedDigest(keyField));
-      if (equal && found == null && e.isValidAt(now)) {
-        found = e;
-      }
+    // no early exit: every entry is compared whatever the outcome (current, pending, previous, as in
+    // entries(), without building that list on every call)
+    Entry found = matching(current, digest, now, keyField, null);
+    for (Entry e : pending) {
+      found = matching(e, digest, now, keyField, found);
+    }
+    for (Entry e : previous) {
+      found = matching(e, digest, now, keyField, found);
     }
     return found == null ? Optional.empty() : Optional.of(new KeyMatch(found.credential().version(), found.slot()));
+  }
+
+  /** {@code found} if set, else {@code e} if it holds the presented digest and is valid at {@code now}. */
+  private static @Nullable Entry matching(Entry e, byte[] digest, Instant now, @Nullable String keyField,
+      @Nullable Entry found) {
+    boolean equal = MessageDigest.isEqual(digest, e.credential().presentedDigest(keyField));
+    return equal && found == null && e.isValidAt(now) ? e : found;
   }
 
   @Override

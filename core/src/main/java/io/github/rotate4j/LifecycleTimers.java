@@ -30,14 +30,14 @@ final class LifecycleTimers {
     void overdueCheck(Credential c);
   }
 
-  private final Scheduler scheduler;
+  private final GuardedScheduler scheduler;
   private final Handler handler;
   private Scheduler.@Nullable Cancellable expiry;
   private Scheduler.@Nullable Cancellable warning;
   private Scheduler.@Nullable Cancellable prune;
   private Scheduler.@Nullable Cancellable overdue;
 
-  LifecycleTimers(Scheduler scheduler, Handler handler) {
+  LifecycleTimers(GuardedScheduler scheduler, Handler handler) {
     this.scheduler = scheduler;
     this.handler = handler;
   }
@@ -54,14 +54,14 @@ final class LifecycleTimers {
       Duration threshold = RefreshPlanner.min(warningSetting, lifetime.dividedBy(6));
       Duration untilWarning = Duration.between(now, end).minus(threshold);
       if (!untilWarning.isNegative() && !threshold.isZero()) {
-        warning = scheduler.schedule(() -> handler.expiring(c), untilWarning);
+        warning = scheduler.schedule(new Timer(this, Timer.Kind.WARNING, c), untilWarning);
       }
     });
     prune(ring, now);
     cancel(overdue);
     overdue = null;
     c.nextRotation().filter(t -> t.isAfter(now)).ifPresent(t ->
-        overdue = scheduler.schedule(() -> handler.overdueCheck(c), Duration.between(now, t)));
+        overdue = scheduler.schedule(new Timer(this, Timer.Kind.OVERDUE, c), Duration.between(now, t)));
   }
 
   /** Arms the expiry timer: at {@code end}, or earlier to re-read the clock (see the class comment). */
@@ -69,14 +69,15 @@ final class LifecycleTimers {
     cancel(expiry);
     Duration left = Duration.between(now, end);
     Duration wait = left.isNegative() ? Duration.ZERO : RefreshPlanner.min(left, EXPIRY_RECHECK);
-    expiry = scheduler.schedule(() -> handler.expiryDue(c), wait);
+    expiry = scheduler.schedule(new Timer(this, Timer.Kind.EXPIRY, c), wait);
   }
 
   /** Re-arms the pruning timer for the earliest end of a non-current entry of {@code ring}. */
   void prune(KeyRing ring, Instant now) {
     cancel(prune);
     prune = KeyRingTransitions.nextPrune(ring)
-        .map(t -> scheduler.schedule(handler::prune, t.isAfter(now) ? Duration.between(now, t) : Duration.ZERO))
+        .map(t -> scheduler.schedule(new Timer(this, Timer.Kind.PRUNE, null),
+            t.isAfter(now) ? Duration.between(now, t) : Duration.ZERO))
         .orElse(null);
   }
 
@@ -86,6 +87,37 @@ final class LifecycleTimers {
     cancel(prune);
     cancel(overdue);
     expiry = warning = prune = overdue = null;
+  }
+
+  /** One armed timer: a single object, which guards itself (a lambda would need a guard around it). */
+  private static final class Timer extends GuardedScheduler.SelfGuarded {
+    enum Kind { EXPIRY, WARNING, PRUNE, OVERDUE }
+
+    private final LifecycleTimers timers;
+    private final Kind kind;
+    private final @Nullable Credential credential; // the one it follows; none for PRUNE
+
+    Timer(LifecycleTimers timers, Kind kind, @Nullable Credential credential) {
+      this.timers = timers;
+      this.kind = kind;
+      this.credential = credential;
+    }
+
+    @Override
+    GuardedScheduler scheduler() {
+      return timers.scheduler;
+    }
+
+    @Override
+    void runGuarded() {
+      Handler h = timers.handler;
+      switch (kind) {
+        case EXPIRY -> h.expiryDue(java.util.Objects.requireNonNull(credential));
+        case WARNING -> h.expiring(java.util.Objects.requireNonNull(credential));
+        case OVERDUE -> h.overdueCheck(java.util.Objects.requireNonNull(credential));
+        case PRUNE -> h.prune();
+      }
+    }
   }
 
   private static void cancel(Scheduler.@Nullable Cancellable c) {

@@ -40,9 +40,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -71,7 +71,7 @@ import org.slf4j.LoggerFactory;
  *       while its stage is pending, is never cancelled, and is answered on the I/O executor again.
  * </ul>
  */
-final class RefreshingCredential extends RotatingCredential {
+final class RefreshingCredential extends RotatingCredential implements LifecycleTimers.Handler, BreakerFanOut.Member {
 
   private static final Logger log = LoggerFactory.getLogger(RotatingCredential.class);
 
@@ -81,6 +81,8 @@ final class RefreshingCredential extends RotatingCredential {
   private static final int MAX_TTL_TOLERANCE_DIVISOR = 50;
   /** Match counts of versions that left the ring are kept for this many of them. */
   static final int RETIRED_MATCH_COUNTS = 4;
+  /** {@link #lastSuccessSecond} before the first success. */
+  private static final long NEVER = Long.MIN_VALUE;
   /** Retry intervals are asked for at most this attempt number (exponential functions overflow). */
   private static final int MAX_BACKOFF_ATTEMPT = 16;
   private static final IntervalBiFunction<Object> DEFAULT_BACKOFF =
@@ -149,6 +151,41 @@ final class RefreshingCredential extends RotatingCredential {
     }
   }
 
+  /**
+   * Match counts: created by the first {@link #verify} that matches, since most credentials are never
+   * verified against. Counting is lock-free ({@link LongAdder}s, so that concurrent callers do not
+   * contend on one field).
+   */
+  private static final class MatchCounters {
+    final ConcurrentHashMap<String, LongAdder> byVersion = new ConcurrentHashMap<>(4);
+    /** Monotonic totals by {@link KeySlot#ordinal()}, kept after close (metrics read them). */
+    final LongAdder[] bySlot = new LongAdder[KeySlot.values().length];
+    /** Versions that left the ring and still have match counts, oldest first; guarded by the engine's lock. */
+    java.util.@Nullable ArrayDeque<String> retired;
+
+    MatchCounters() {
+      for (int i = 0; i < bySlot.length; i++) {
+        bySlot[i] = new LongAdder();
+      }
+    }
+
+    void count(KeyMatch m) {
+      LongAdder n = byVersion.get(m.version());
+      if (n == null) {
+        n = byVersion.computeIfAbsent(m.version(), v -> new LongAdder());
+      }
+      n.increment();
+      bySlot[m.slot().ordinal()].increment();
+    }
+  }
+
+  /** Shared by the credentials without listeners: it dispatches to nobody and holds nothing. */
+  private static final EventDispatcher<CredentialEvent> NO_LISTENERS =
+      new EventDispatcher<>(Runnable::run, 1, "credentials without listeners");
+
+  private static final AtomicReferenceFieldUpdater<RefreshingCredential, MatchCounters> MATCH_COUNTERS =
+      AtomicReferenceFieldUpdater.newUpdater(RefreshingCredential.class, MatchCounters.class, "matchCounters");
+
   private final String name;
   private final CredentialOrigin origin;
   private final CredentialProvider provider;
@@ -162,16 +199,15 @@ final class RefreshingCredential extends RotatingCredential {
   private final boolean ownsContext;
   private final Clock clock;
   private final GuardedScheduler scheduler;
-  private final EventDispatcher<CredentialEvent> events;
+  /** Replaced by a dispatcher of its own when the first listener is added (under lock): most have none. */
+  private volatile EventDispatcher<CredentialEvent> events = NO_LISTENERS;
   private final Predicate<Throwable> isRejection;
   private final boolean lazy;
   private final boolean revokeOnClose;
   private final @Nullable String keyField;
   private final LifecycleTimers timers;
-  private final Consumer<CircuitBreakerOnStateTransitionEvent> breakerMember = this::onBreakerTransition;
-  private final ConcurrentHashMap<String, LongAdder> matches = new ConcurrentHashMap<>();
-  private final Map<KeySlot, LongAdder> slotMatches = new EnumMap<>(Map.of(
-      KeySlot.CURRENT, new LongAdder(), KeySlot.PENDING, new LongAdder(), KeySlot.PREVIOUS, new LongAdder()));
+  /** Created by the first verify() that matches: most credentials are never verified against. */
+  private volatile @Nullable MatchCounters matchCounters;
 
   private volatile Snapshot snapshot = Snapshot.NOT_STARTED;
   /** The hot path's one volatile field: always {@code snapshot.servable}, written right after it. */
@@ -193,7 +229,13 @@ final class RefreshingCredential extends RotatingCredential {
   private @Nullable Instant pollBase;
   /** When the backend said it will change the secret next, if it did (a Vault static role's rotation). */
   private @Nullable Instant nextChange;
-  private @Nullable Instant lastSuccess;
+  /**
+   * The last success, as {@link Instant}'s own two parts ({@link #NEVER} while there was none): each
+   * credential succeeds at its own instant, and an Instant object kept for it would cost more than
+   * the parts (status() rebuilds it).
+   */
+  private long lastSuccessSecond = NEVER;
+  private int lastSuccessNano;
   private CredentialStatus.@Nullable Failure lastFailure;
   private int consecutiveFailures;
   private int failedCycles;
@@ -223,10 +265,12 @@ final class RefreshingCredential extends RotatingCredential {
   private long successfulRefreshes;
   private long failedAttempts;
   private long rotations;
-  /** Versions that left the ring and still have match counts, oldest first. */
-  private final java.util.ArrayDeque<String> retiredMatchVersions = new java.util.ArrayDeque<>();
-  /** Leases this process obtained that have not expired (pruned as they do), for revocation on close. */
-  private final Map<String, Credential> issuedLeases = new LinkedHashMap<>();
+  /**
+   * Leases this process obtained that have not expired (pruned as they do), for revocation on close,
+   * in the order they were issued: an array of exactly the live ones (mostly one), replaced when one
+   * is added or forgotten; {@code null} while there is none (static secrets never have one).
+   */
+  private Credential @Nullable [] issuedLeases;
 
   RefreshingCredential(RotatingCredentialBuilder.Settings s, EngineContext context, boolean ownsContext) {
     this.name = s.name();
@@ -240,38 +284,17 @@ final class RefreshingCredential extends RotatingCredential {
     this.context = context;
     this.ownsContext = ownsContext;
     this.clock = context.clock;
-    this.scheduler = new GuardedScheduler(context.scheduler, origin.toString());
+    this.scheduler = new GuardedScheduler(context.scheduler, origin);
     this.breaker = s.circuitBreaker() != null
         ? s.circuitBreaker()
         : context.breakerFor(provider.backendId(), java.util.Objects.requireNonNull(s.circuitBreakerConfig()));
-    this.events = new EventDispatcher<>(context.events, EventDispatcher.DEFAULT_CAPACITY, origin.toString());
     this.isRejection = s.rejectionClassifier();
     this.lazy = s.lazyStart();
     this.revokeOnClose = s.revokeOnClose();
     this.keyField = s.keyField();
-    this.timers = new LifecycleTimers(scheduler, new LifecycleTimers.Handler() {
-      @Override
-      public void expiryDue(Credential c) {
-        onExpiryDue(c);
-      }
-
-      @Override
-      public void expiring(Credential c) {
-        onExpiring(c);
-      }
-
-      @Override
-      public void prune() {
-        onPrune();
-      }
-
-      @Override
-      public void overdueCheck(Credential c) {
-        onOverdueCheck(c);
-      }
-    });
+    this.timers = new LifecycleTimers(scheduler, this);
     s.listeners().forEach(this::addListener);
-    BreakerFanOut.join(breaker, breakerMember);
+    BreakerFanOut.join(breaker, this);
   }
 
   // ---- hot path ---------------------------------------------------------------------------
@@ -835,7 +858,7 @@ final class RefreshingCredential extends RotatingCredential {
           served = recordSuccess(now, completed);
         } else {
           // a late renewal of a lease that was replaced meanwhile: keep its new end for revocation
-          fresh.leaseId().filter(issuedLeases::containsKey).ifPresent(id -> issuedLeases.put(id, fresh));
+          updateTrackedLease(fresh);
         }
       } else {
         applyFetch((FetchResult) result, now, out);
@@ -878,9 +901,10 @@ final class RefreshingCredential extends RotatingCredential {
     consecutiveFailures = 0;
     failedCycles = 0;
     degradedSince = null;
-    lastSuccess = now;
+    lastSuccessSecond = now.getEpochSecond();
+    lastSuccessNano = now.getNano();
     successfulRefreshes++;
-    issuedLeases.values().removeIf(c -> c.isExpiredAt(now));
+    forgetExpiredLeases(now);
     if (inFlight == null) {
       planNext(now);
     } else {
@@ -923,7 +947,7 @@ final class RefreshingCredential extends RotatingCredential {
             DurationFormat.of(planner.attemptTimeout(leaseTtl)));
       }
     }
-    fresh.leaseId().ifPresent(id -> issuedLeases.put(id, fresh));
+    trackLease(fresh);
     publish(new Snapshot(fresh, t.ring(), Phase.ACTIVE));
     forgetMatchesOutside(t.ring());
 
@@ -947,7 +971,7 @@ final class RefreshingCredential extends RotatingCredential {
   private void applyRenewal(Credential renewed, Instant now, List<CredentialEvent> out) {
     Snapshot s = snapshot;
     publish(new Snapshot(renewed, KeyRingTransitions.afterRenewal(s.ring, renewed), Phase.ACTIVE));
-    renewed.leaseId().ifPresent(id -> issuedLeases.put(id, renewed));
+    trackLease(renewed);
     renewedOnce = true;
     Duration remaining = renewed.remainingAt(now).orElse(null);
     Instant renewedEnd = renewed.expiresAt().orElse(null);
@@ -1137,10 +1161,53 @@ final class RefreshingCredential extends RotatingCredential {
     cancel(refreshTask);
     nextRefreshAt = at;
     Duration delay = at.isAfter(now) ? Duration.between(now, at) : Duration.ZERO;
-    refreshTask = scheduler.schedule(() -> onScheduledRefresh(action), delay);
+    refreshTask = scheduler.schedule(new ScheduledRefresh(this, action), delay);
+  }
+
+  /** The planned refresh: one self-guarding object, as every credential holds one at all times. */
+  private static final class ScheduledRefresh extends GuardedScheduler.SelfGuarded {
+    private final RefreshingCredential engine;
+    private final Action action;
+
+    ScheduledRefresh(RefreshingCredential engine, Action action) {
+      this.engine = engine;
+      this.action = action;
+    }
+
+    @Override
+    GuardedScheduler scheduler() {
+      return engine.scheduler;
+    }
+
+    @Override
+    void runGuarded() {
+      engine.onScheduledRefresh(action);
+    }
   }
 
   // ---- lifecycle timers ---------------------------------------------------------------------
+
+  // the engine is its timers' handler itself, so that a credential holds no adapter object for them
+
+  @Override
+  public void expiryDue(Credential c) {
+    onExpiryDue(c);
+  }
+
+  @Override
+  public void expiring(Credential c) {
+    onExpiring(c);
+  }
+
+  @Override
+  public void prune() {
+    onPrune();
+  }
+
+  @Override
+  public void overdueCheck(Credential c) {
+    onOverdueCheck(c);
+  }
 
   private void onPrune() {
     lock.lock();
@@ -1160,7 +1227,7 @@ final class RefreshingCredential extends RotatingCredential {
         publish(new Snapshot(s.servable, pruned, s.phase));
         forgetMatchesOutside(pruned);
       }
-      issuedLeases.values().removeIf(c -> c.isExpiredAt(now));
+      forgetExpiredLeases(now);
       timers.prune(pruned, now);
     } finally {
       lock.unlock();
@@ -1235,7 +1302,8 @@ final class RefreshingCredential extends RotatingCredential {
     });
   }
 
-  private void onBreakerTransition(CircuitBreakerOnStateTransitionEvent e) {
+  @Override
+  public void onBreakerTransition(CircuitBreakerOnStateTransitionEvent e) {
     if (snapshot.phase != Phase.CLOSED) {
       events.dispatch(new CircuitStateChanged(name, clock.instant(), provider.backendId(),
           e.getStateTransition().getFromState(), e.getStateTransition().getToState()));
@@ -1310,11 +1378,29 @@ final class RefreshingCredential extends RotatingCredential {
       throw new IllegalStateException(origin + ": cannot verify a presented key: " + e.getMessage()
           + "; set keyField(\"<field>\") on the credential's builder to name the field callers present", e);
     }
-    match.ifPresent(m -> {
-      matches.computeIfAbsent(m.version(), v -> new LongAdder()).increment();
-      java.util.Objects.requireNonNull(slotMatches.get(m.slot())).increment();
-    });
+    if (match.isPresent()) {
+      matchCounters().count(match.get());
+    }
     return match;
+  }
+
+  /** The match counters, created on first use; lock-free (concurrent first matches agree on one). */
+  private MatchCounters matchCounters() {
+    while (true) {
+      MatchCounters m = matchCounters;
+      if (m != null) {
+        return m;
+      }
+      MatchCounters created = new MatchCounters();
+      if (MATCH_COUNTERS.compareAndSet(this, null, created)) {
+        return created;
+      }
+    }
+  }
+
+  /** Whether any match was counted (the counters exist); for tests. */
+  boolean hasMatchCounters() {
+    return matchCounters != null;
   }
 
   /**
@@ -1323,33 +1409,48 @@ final class RefreshingCredential extends RotatingCredential {
    * was presented), not for every version ever seen.
    */
   private void forgetMatchesOutside(KeyRing ring) {
-    if (matches.isEmpty()) {
+    MatchCounters m = matchCounters;
+    if (m == null || m.byVersion.isEmpty()) {
       return;
     }
     Set<String> live = new HashSet<>();
     ring.entries().forEach(e -> live.add(e.credential().version()));
-    retiredMatchVersions.removeIf(live::contains);
-    for (String version : matches.keySet()) {
-      if (!live.contains(version) && !retiredMatchVersions.contains(version)) {
-        retiredMatchVersions.addLast(version);
+    java.util.ArrayDeque<String> retired = m.retired;
+    if (retired != null) {
+      retired.removeIf(live::contains);
+    }
+    for (String version : m.byVersion.keySet()) {
+      if (!live.contains(version) && (retired == null || !retired.contains(version))) {
+        if (retired == null) {
+          retired = new java.util.ArrayDeque<>(RETIRED_MATCH_COUNTS + 1);
+          m.retired = retired;
+        }
+        retired.addLast(version);
       }
     }
-    while (retiredMatchVersions.size() > RETIRED_MATCH_COUNTS) {
-      matches.remove(retiredMatchVersions.pollFirst());
+    while (retired != null && retired.size() > RETIRED_MATCH_COUNTS) {
+      m.byVersion.remove(retired.pollFirst());
     }
   }
 
   @Override
   public Map<KeySlot, Long> matchCountsBySlot() {
+    MatchCounters m = matchCounters;
     Map<KeySlot, Long> counts = new EnumMap<>(KeySlot.class);
-    slotMatches.forEach((slot, n) -> counts.put(slot, n.sum()));
+    for (KeySlot slot : KeySlot.values()) {
+      counts.put(slot, m == null ? 0L : m.bySlot[slot.ordinal()].sum());
+    }
     return java.util.Collections.unmodifiableMap(counts);
   }
 
   @Override
   public Map<String, Long> matchCounts() {
+    MatchCounters m = matchCounters;
+    if (m == null) {
+      return Map.of();
+    }
     Map<String, Long> counts = new LinkedHashMap<>();
-    matches.forEach((version, n) -> counts.put(version, n.sum()));
+    m.byVersion.forEach((version, n) -> counts.put(version, n.sum()));
     return Map.copyOf(counts);
   }
 
@@ -1367,11 +1468,16 @@ final class RefreshingCredential extends RotatingCredential {
           shown == null ? null : shown.version(),
           shown == null ? null : shown.issuedAt(),
           shown == null ? null : shown.expiresAt().orElse(null),
-          lastSuccess, lastFailure, consecutiveFailures, nextRefreshAt, breaker.getState(),
+          lastSuccess(), lastFailure, consecutiveFailures, nextRefreshAt, breaker.getState(),
           successfulRefreshes, failedAttempts, rotations);
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Under lock. */
+  private @Nullable Instant lastSuccess() {
+    return lastSuccessSecond == NEVER ? null : Instant.ofEpochSecond(lastSuccessSecond, lastSuccessNano);
   }
 
   /** Whether a provider call is outstanding (answered or not, timed out or not); for tests. */
@@ -1398,16 +1504,104 @@ final class RefreshingCredential extends RotatingCredential {
   int trackedLeases() {
     lock.lock();
     try {
-      return issuedLeases.size();
+      return issuedLeases == null ? 0 : issuedLeases.length;
     } finally {
       lock.unlock();
     }
   }
 
+  /** Whether any issued lease is tracked (the record exists only then); for tests. */
+  boolean tracksAnyLease() {
+    lock.lock();
+    try {
+      return issuedLeases != null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---- issued leases (under lock) ------------------------------------------------------------------
+
+  /** Remembers a lease this process obtained (or renewed: it replaces its entry), for revocation on close. */
+  private void trackLease(Credential lease) {
+    String id = lease.leaseId().orElse(null);
+    if (id == null) {
+      return;
+    }
+    Credential[] leases = issuedLeases;
+    int i = indexOfLease(leases, id);
+    if (i >= 0) {
+      java.util.Objects.requireNonNull(leases)[i] = lease;
+    } else if (leases == null) {
+      issuedLeases = new Credential[] {lease};
+    } else {
+      Credential[] more = java.util.Arrays.copyOf(leases, leases.length + 1);
+      more[leases.length] = lease;
+      issuedLeases = more;
+    }
+  }
+
+  /** A late renewal of a lease that was replaced meanwhile: its new end counts, if it is still tracked. */
+  private void updateTrackedLease(Credential renewed) {
+    String id = renewed.leaseId().orElse(null);
+    Credential[] leases = issuedLeases;
+    int i = id == null ? -1 : indexOfLease(leases, id);
+    if (i >= 0) {
+      java.util.Objects.requireNonNull(leases)[i] = renewed;
+    }
+  }
+
+  private void forgetExpiredLeases(Instant now) {
+    Credential[] leases = issuedLeases;
+    if (leases == null) {
+      return;
+    }
+    int live = 0;
+    for (Credential c : leases) {
+      live += c.isExpiredAt(now) ? 0 : 1;
+    }
+    if (live == leases.length) {
+      return;
+    }
+    Credential[] kept = new Credential[live];
+    int k = 0;
+    for (Credential c : leases) {
+      if (!c.isExpiredAt(now)) {
+        kept[k++] = c;
+      }
+    }
+    issuedLeases = live == 0 ? null : kept;
+  }
+
+  private static int indexOfLease(Credential @Nullable [] leases, String id) {
+    if (leases != null) {
+      for (int i = 0; i < leases.length; i++) {
+        if (leases[i].leaseId().filter(id::equals).isPresent()) {
+          return i;
+        }
+      }
+    }
+    return -1;
+  }
+
   @Override
   public void addListener(CredentialListener listener) {
     java.util.Objects.requireNonNull(listener, "listener");
-    events.subscribe(listener.toString(), e -> e.deliverTo(listener));
+    lock.lock();
+    try {
+      EventDispatcher<CredentialEvent> d = events == NO_LISTENERS
+          ? new EventDispatcher<>(context.events, EventDispatcher.DEFAULT_CAPACITY, origin)
+          : events;
+      d.subscribe(listener.toString(), e -> e.deliverTo(listener));
+      events = d;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether a listener was ever added, i.e. the credential has an event dispatcher of its own; for tests. */
+  boolean hasOwnEventDispatcher() {
+    return events != NO_LISTENERS;
   }
 
   @Override
@@ -1426,19 +1620,28 @@ final class RefreshingCredential extends RotatingCredential {
       refreshTask = null;
       timers.cancelAll();
       nextRefreshAt = null;
-      if (revokeOnClose) {
-        issuedLeases.values().stream().filter(c -> !c.isExpiredAt(now)).forEach(toRevoke::add);
+      if (revokeOnClose && issuedLeases != null) {
+        for (Credential c : issuedLeases) {
+          if (!c.isExpiredAt(now)) {
+            toRevoke.add(c);
+          }
+        }
       }
-      issuedLeases.clear();
+      issuedLeases = null;
       // the key ring goes too: nothing keeps a secret reachable from a closed credential
       publish(new Snapshot(null, null, Phase.CLOSED));
-      matches.clear();
+      MatchCounters m = matchCounters;
+      if (m != null) {
+        // per-version counts go; the totals by slot stay, as they are monotonic for metrics
+        m.byVersion.clear();
+        m.retired = null;
+      }
       // a call still outstanding revokes what it issued itself when it returns (see accept)
     } finally {
       lock.unlock();
     }
     scheduler.stop();
-    BreakerFanOut.leave(breaker, breakerMember);
+    BreakerFanOut.leave(breaker, this);
     if (cycle != null) {
       cycle.result.completeExceptionally(origin.unavailable("closed"));
     }

@@ -69,6 +69,22 @@ public abstract sealed class SecretValue
     return n + " " + noun + (n == 1 ? "" : "s");
   }
 
+  /**
+   * An unmodifiable copy of {@code ordered}, iterated in the same order. The empty map is shared and
+   * a single entry needs no hash table: a registry holds thousands of these maps, most of them empty
+   * or with one entry. Lookups of {@code null} answer as a {@code LinkedHashMap}'s do.
+   */
+  static Map<String, String> compact(Map<String, String> ordered) {
+    if (ordered.isEmpty()) {
+      return Collections.emptyMap();
+    }
+    if (ordered.size() == 1) {
+      Map.Entry<String, String> only = ordered.entrySet().iterator().next();
+      return Collections.singletonMap(only.getKey(), only.getValue());
+    }
+    return Collections.unmodifiableMap(new LinkedHashMap<>(ordered)); // a table sized to the entries
+  }
+
   @Override
   public final String toString() {
     return "SecretValue[" + kind() + ", <redacted>]";
@@ -150,7 +166,7 @@ public abstract sealed class SecretValue
       Map<String, String> copy = new LinkedHashMap<>();
       value.forEach(
           (k, v) -> copy.put(Objects.requireNonNull(k, "key"), Objects.requireNonNull(v, "value of " + k)));
-      this.value = Collections.unmodifiableMap(copy);
+      this.value = compact(copy);
     }
 
     /** The entries, unmodifiable. */
@@ -204,7 +220,7 @@ public abstract sealed class SecretValue
         }
         copy.put(Objects.requireNonNull(k, "key"), Objects.requireNonNull(v, "value of " + k));
       });
-      this.attributes = Collections.unmodifiableMap(copy);
+      this.attributes = compact(copy);
     }
 
     public String username() {

@@ -1,13 +1,13 @@
 package io.github.rotate4j.internal;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. Each drain task delivers at most {@value #BATCH} events before yielding the
  * executor's thread to other listeners.
  *
+ * <p>Small while unused: a dispatcher without listeners holds no list, queue or lock of its own (a
+ * registry may hold thousands), and a listener's queue exists only while events wait for it.
+ *
  * @param <E> the event type
  */
 public final class EventDispatcher<E> {
@@ -37,20 +40,24 @@ public final class EventDispatcher<E> {
   /** Default number of events a listener may have waiting before the oldest is dropped. */
   public static final int DEFAULT_CAPACITY = 1024;
   static final int BATCH = 64;
+  /** A listener's queue starts this small: most events come alone. */
+  private static final int INITIAL_QUEUE = 4;
 
   private static final Logger log = LoggerFactory.getLogger(EventDispatcher.class);
 
   private final Executor executor;
   private final int capacity;
-  private final String owner;
-  private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+  private final Object owner;
+  /** Replaced whole by {@link #subscribe} (rare); read without a lock by {@link #dispatch}. */
+  private volatile List<Subscriber> subscribers = List.of();
 
   /**
    * @param executor where listeners run
    * @param capacity events a listener may have waiting, at least 1
-   * @param owner what the events are about, for log lines (e.g. {@code credential 'db' [vault ...]})
+   * @param owner what the events are about, for log lines (e.g. {@code credential 'db' [vault ...]});
+   *     its {@code toString()} is called only when a line is written
    */
-  public EventDispatcher(Executor executor, int capacity, String owner) {
+  public EventDispatcher(Executor executor, int capacity, Object owner) {
     this.executor = Objects.requireNonNull(executor, "executor");
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity must be at least 1, but was " + capacity);
@@ -61,7 +68,27 @@ public final class EventDispatcher<E> {
 
   /** Adds a listener; {@code description} names it in log lines. */
   public void subscribe(String description, Consumer<? super E> listener) {
-    subscribers.add(new Subscriber(description, Objects.requireNonNull(listener, "listener")));
+    Subscriber added = new Subscriber(description, Objects.requireNonNull(listener, "listener"));
+    synchronized (this) {
+      List<Subscriber> next = new ArrayList<>(subscribers.size() + 1);
+      next.addAll(subscribers);
+      next.add(added);
+      subscribers = List.copyOf(next);
+    }
+  }
+
+  /** Listeners subscribed so far. */
+  public int listeners() {
+    return subscribers.size();
+  }
+
+  /** Listeners that have events waiting, i.e. hold a queue right now (for tests and diagnostics). */
+  public int listenersWithQueue() {
+    int n = 0;
+    for (Subscriber s : subscribers) {
+      n += s.hasQueue() ? 1 : 0;
+    }
+    return n;
   }
 
   /** Queues {@code event} for every listener; never blocks, never throws. */
@@ -76,11 +103,11 @@ public final class EventDispatcher<E> {
     return subscribers.stream().mapToLong(s -> s.droppedTotal).sum();
   }
 
+  /** One listener and its queue; the queue exists only while events wait (guarded by this object). */
   private final class Subscriber implements Runnable {
     private final String description;
     private final Consumer<? super E> listener;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final ArrayDeque<E> queue = new ArrayDeque<>();
+    private @Nullable ArrayDeque<E> queue;
     private boolean scheduled; // a drain task is queued or running
     private long droppedInEpisode;
     private volatile long droppedTotal;
@@ -93,19 +120,20 @@ public final class EventDispatcher<E> {
     void offer(E event) {
       boolean submit;
       boolean firstDrop = false;
-      lock.lock();
-      try {
-        if (queue.size() >= capacity) {
-          queue.pollFirst();
+      synchronized (this) {
+        ArrayDeque<E> q = queue;
+        if (q == null) {
+          q = new ArrayDeque<>(INITIAL_QUEUE);
+          queue = q;
+        } else if (q.size() >= capacity) {
+          q.pollFirst();
           firstDrop = droppedInEpisode == 0;
           droppedInEpisode++;
           droppedTotal++;
         }
-        queue.addLast(event);
+        q.addLast(event);
         submit = !scheduled;
         scheduled = true;
-      } finally {
-        lock.unlock();
       }
       if (firstDrop) {
         log.warn("{}: listener {} lags {} events behind; dropping its oldest events until it catches up",
@@ -116,18 +144,20 @@ public final class EventDispatcher<E> {
       }
     }
 
+    /** Whether events wait for this listener (for tests). */
+    synchronized boolean hasQueue() {
+      return queue != null;
+    }
+
     private void submit() {
       try {
         executor.execute(this);
       } catch (RejectedExecutionException e) {
         int lost;
-        lock.lock();
-        try {
-          lost = queue.size();
-          queue.clear();
+        synchronized (this) {
+          lost = queue == null ? 0 : queue.size();
+          queue = null;
           scheduled = false;
-        } finally {
-          lock.unlock();
         }
         log.debug("{}: {} event(s) for listener {} dropped, the event executor is shut down", owner, lost, description);
       }
@@ -138,16 +168,14 @@ public final class EventDispatcher<E> {
       for (int i = 0; i < BATCH; i++) {
         E next;
         long caughtUpAfter = 0;
-        lock.lock();
-        try {
-          next = queue.pollFirst();
+        synchronized (this) {
+          next = queue == null ? null : queue.pollFirst();
           if (next == null) {
+            queue = null; // drained: an idle listener holds no queue
             scheduled = false;
             caughtUpAfter = droppedInEpisode;
             droppedInEpisode = 0;
           }
-        } finally {
-          lock.unlock();
         }
         if (next == null) {
           if (caughtUpAfter > 0) {
