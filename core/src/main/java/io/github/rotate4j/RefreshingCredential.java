@@ -226,7 +226,6 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
   private Scheduler.@Nullable Cancellable refreshTask;
   private @Nullable Instant nextRefreshAt;
   private @Nullable Instant pollPhase;
-  private @Nullable Instant pollBase;
   /** When the backend said it will change the secret next, if it did (a Vault static role's rotation). */
   private @Nullable Instant nextChange;
   /**
@@ -1142,11 +1141,9 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
       // start would pull some polls onto the start instant
       phase = planner.firstPollBase(now);
       pollPhase = phase;
-      pollBase = phase;
       at = phase;
     } else {
       Instant base = planner.nextPollBase(phase, now.plus(policy.refreshInterval().dividedBy(2)), now, nextRotation);
-      pollBase = base;
       at = planner.pollAt(base, now);
     }
     if (nextChange != null) {
