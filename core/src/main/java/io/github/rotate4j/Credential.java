@@ -35,6 +35,8 @@ public final class Credential {
   private final @Nullable Instant nextRotation;
   private final Map<String, String> metadata;
   private volatile byte @Nullable [] presentedDigest;
+  /** The digest of one field of a key/value secret, with the field's name (verify compares it on every call). */
+  private volatile @Nullable FieldDigest fieldDigest;
 
   private Credential(Builder b) {
     this.value = Objects.requireNonNull(b.value, "value must be set");
@@ -194,18 +196,37 @@ public final class Credential {
     if (keyField == null || !(value instanceof SecretValue.KeyValue kv)) {
       return presentedDigest();
     }
+    FieldDigest cached = fieldDigest;
+    if (cached != null && cached.field().equals(keyField)) {
+      return cached.digest();
+    }
     String field = kv.value().get(keyField);
     if (field == null) {
       throw new IllegalStateException("credential version " + version + " has no field '" + keyField
           + "' to match presented keys against (it has " + SecretValue.countOf(kv.value().size(), "field")
           + "; their names are not shown, as a misread file can turn the secret into a field name)");
     }
-    return sha256(field.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    byte[] digest = sha256(field.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    fieldDigest = new FieldDigest(keyField, digest);
+    return digest;
   }
 
+  private record FieldDigest(String field, byte[] digest) {}
+
+  /**
+   * One SHA-256 digest per thread, reused: {@code verify()} hashes the presented key on every call, and
+   * a new digest (its lookup and about 350 bytes of state) per call is most of what that call costs.
+   * {@code digest(bytes)} resets it, so nothing carries over between calls.
+   */
+  private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(Credential::newSha256);
+
   static byte[] sha256(byte[] bytes) {
+    return SHA_256.get().digest(bytes);
+  }
+
+  private static MessageDigest newSha256() {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(bytes);
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required by every Java platform", e);
     }
