@@ -212,9 +212,7 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
   private volatile Snapshot snapshot = Snapshot.NOT_STARTED;
   /** The hot path's one volatile field: always {@code snapshot.servable}, written right after it. */
   private volatile @Nullable Credential servable;
-  /** For get()'s message when it must throw: read without the lock. */
-  private volatile @Nullable String lastFailureMessage;
-  /** The same without the backend and path, for exceptions whose prefix already names them. */
+  /** The last failure's reason, for get()'s message when it must throw (its prefix names backend and path): read without the lock. */
   private volatile @Nullable String lastFailureReason;
   /** The last failure the backend itself produced (not an open breaker), for messages. */
   private volatile @Nullable String lastBackendFailure;
@@ -1005,7 +1003,6 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
       consecutiveFailures++;
       failedAttempts++;
       lastFailure = new CredentialStatus.Failure(now, kind, message);
-      lastFailureMessage = message;
       lastFailureReason = CredentialOrigin.reasonOf(error);
       if (!circuitOpen) {
         lastBackendFailure = CredentialOrigin.reasonOf(error);
