@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.rotate4j.CredentialRegistry;
 import io.github.rotate4j.KeyRing;
+import io.github.rotate4j.RefreshPolicy;
 import io.github.rotate4j.aws.FleetSecretsClient.Operation;
 import io.github.rotate4j.aws.FleetSecretsClient.Rotation;
 import io.github.rotate4j.event.CredentialListener;
@@ -23,7 +24,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.random.RandomGeneratorFactory;
 import java.util.stream.IntStream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The AWS figures of docs/COST.md, measured with the real engine, the real
@@ -45,10 +49,13 @@ import org.junit.jupiter.api.Test;
 class FleetCostSimulationTest {
 
   static final Instant START = Instant.parse("2031-01-05T07:13:00Z");
-  static final int INSTANCES = 50;
+  static final int INSTANCES = 20;
   static final int SECRETS = 10;
   static final Duration UNSCHEDULED_EVERY = Duration.ofDays(7);
   static final Duration MAX_AGE = Duration.ofMinutes(5);
+  static final Duration WEEK = Duration.ofDays(7);
+  /** From January 5 to February 9: one monthly window (February 1), far polls on either side. */
+  static final Duration MONTH = Duration.ofDays(35);
   static final double SECRET_CACHE_CALLS = 1.33;
   static final double SECRET_CACHE_NOTICE_MINUTES = 18.7;
 
@@ -79,7 +86,39 @@ class FleetCostSimulationTest {
     }
   }
 
-  static Figures simulate(String title, long seed, boolean watch, boolean monthlySchedule, Duration runFor) {
+  /**
+   * One simulated fleet.
+   *
+   * @param maxAge the change watch's max age; null for no watch
+   * @param refreshInterval the credentials' poll interval; null for the default (5 min)
+   */
+  record Fleet(String title, int instances, int secrets, @Nullable Duration maxAge, boolean monthlySchedule,
+      @Nullable Duration refreshInterval, Duration runFor) {
+    static Fleet defaults(String title, Duration runFor) {
+      return new Fleet(title, INSTANCES, SECRETS, null, false, null, runFor);
+    }
+
+    Fleet watch(Duration age) {
+      return new Fleet(title, instances, secrets, age, monthlySchedule, refreshInterval, runFor);
+    }
+
+    Fleet withMonthlySchedule() {
+      return new Fleet(title, instances, secrets, maxAge, true, refreshInterval, runFor);
+    }
+
+    Fleet instancesOf(int count, int perInstance) {
+      return new Fleet(title, count, perInstance, maxAge, monthlySchedule, refreshInterval, runFor);
+    }
+
+    Fleet refreshInterval(Duration interval) {
+      return new Fleet(title, instances, secrets, maxAge, monthlySchedule, interval, runFor);
+    }
+  }
+
+  static Figures simulate(Fleet fleet) {
+    long seed = 1;
+    boolean monthlySchedule = fleet.monthlySchedule();
+    Duration runFor = fleet.runFor();
     ManualTime time = ManualTime.startingAt(START);
     Map<String, List<CredentialRotated>> notices = new HashMap<>();
     CredentialListener listener = new CredentialListener() {
@@ -90,13 +129,16 @@ class FleetCostSimulationTest {
     };
     List<FleetSecretsClient> clients = new ArrayList<>();
     List<CredentialRegistry> registries = new ArrayList<>();
-    for (int instance = 0; instance < INSTANCES; instance++) {
-      List<String> ids = secretIds(instance);
+    for (int instance = 0; instance < fleet.instances(); instance++) {
+      List<String> ids = secretIds(instance, fleet.secrets());
       FleetSecretsClient client = new FleetSecretsClient(time.clock(), seed * 1_000_003L + instance, ids, UNSCHEDULED_EVERY,
           monthlySchedule);
-      SecretsManagerChangeWatch changeWatch = watch
-          ? SecretsManagerChangeWatch.builder(client).maxAge(MAX_AGE).clock(time.clock()).build()
-          : null;
+      Duration maxAge = fleet.maxAge();
+      SecretsManagerChangeWatch changeWatch = maxAge == null
+          ? null
+          : SecretsManagerChangeWatch.builder(client).maxAge(maxAge).clock(time.clock()).build();
+      Duration interval = fleet.refreshInterval();
+      RefreshPolicy policy = interval == null ? RefreshPolicy.ofDefaults() : RefreshPolicy.custom().refreshInterval(interval).build();
       CredentialRegistry.Builder registry = CredentialRegistry.builder()
           .clock(time.clock())
           .scheduler(time.scheduler())
@@ -110,6 +152,7 @@ class FleetCostSimulationTest {
         }
         long credentialSeed = (seed * 1_000_003L + instance) * 101 + i;
         registry.register(id, provider.build(), b -> b
+            .refreshPolicy(policy)
             .random(RandomGeneratorFactory.of("L64X128MixRandom").create(credentialSeed))
             .listener(listener));
       }
@@ -122,7 +165,7 @@ class FleetCostSimulationTest {
     Map<Operation, Long> atEnd = count(clients);
     registries.forEach(CredentialRegistry::close);
 
-    double credentialHours = INSTANCES * SECRETS * (runFor.toMillis() / 3_600_000.0);
+    double credentialHours = fleet.instances() * fleet.secrets() * (runFor.toMillis() / 3_600_000.0);
     Map<Operation, Double> perCredentialHour = new EnumMap<>(Operation.class);
     for (Operation op : Operation.values()) {
       perCredentialHour.put(op, (atEnd.get(op) - atStart.get(op)) / credentialHours);
@@ -151,16 +194,17 @@ class FleetCostSimulationTest {
     }
     Figures f = new Figures(perCredentialHour, Notice.of(unscheduled), Notice.of(scheduled));
     System.out.println(String.format(Locale.ROOT,
-        "%s: %d instances x %d secrets, %d days, seed %d, default policy (5 min +-10 %%): calls per credential-hour "
+        "%s: %d instances x %d secrets, %d days, seed %d, poll %s +-10 %%: calls per credential-hour "
             + "%.3f (DescribeSecret %.3f, GetSecretValue %.3f, BatchGetSecretValue %.3f); "
             + "unscheduled rotations noticed: %s; scheduled: %s",
-        title, INSTANCES, SECRETS, runFor.toDays(), seed, f.total(), f.of(Operation.DESCRIBE_SECRET),
+        fleet.title(), fleet.instances(), fleet.secrets(), runFor.toDays(), seed,
+        fleet.refreshInterval() == null ? RefreshPolicy.DEFAULT_REFRESH_INTERVAL : fleet.refreshInterval(), f.total(), f.of(Operation.DESCRIBE_SECRET),
         f.of(Operation.GET_SECRET_VALUE), f.of(Operation.BATCH_GET_SECRET_VALUE), f.unscheduled(), f.scheduled()));
     return f;
   }
 
-  private static List<String> secretIds(int instance) {
-    return IntStream.range(0, SECRETS).mapToObj(i -> "svc-" + instance + "/secret-" + i).toList();
+  private static List<String> secretIds(int instance, int secrets) {
+    return IntStream.range(0, secrets).mapToObj(i -> "svc-" + instance + "/secret-" + i).toList();
   }
 
   private static int indexOf(List<Rotation> rotations, String version) {
@@ -182,13 +226,13 @@ class FleetCostSimulationTest {
 
   @Test
   void defaults_withoutWatch_oneDescribeSecretPerPoll_noticedAfterHalfAnInterval() {
-    Figures f = simulate("defaults, no watch, unscheduled weekly rotations", 1, false, false, Duration.ofDays(7));
+    Figures f = simulate(Fleet.defaults("defaults, no watch, unscheduled weekly rotations", WEEK));
 
     // 12 polls an hour, plus one GetSecretValue per rotation (a week apart: about 0.006 an hour)
     assertThat(f.of(Operation.DESCRIBE_SECRET)).isBetween(11.8, 12.3);
     assertThat(f.of(Operation.GET_SECRET_VALUE)).isBetween(0.002, 0.02);
     assertThat(f.of(Operation.BATCH_GET_SECRET_VALUE)).isZero();
-    assertThat(f.unscheduled().count()).isGreaterThan(300);
+    assertThat(f.unscheduled().count()).isGreaterThan(150);
     assertThat(f.unscheduled().mean()).isBetween(2.2, 2.8);
     // polls on a grid of 5 min, each within +-0.5 min of its point: two polls at most 6 min apart
     assertThat(f.unscheduled().max()).isLessThanOrEqualTo(6.0);
@@ -197,21 +241,21 @@ class FleetCostSimulationTest {
 
   @Test
   void withChangeWatch_fewerCallsThanSecretCache_unscheduledRotationNoticedWithinAboutOneMaxAgeMore() {
-    Figures f = simulate("defaults, one change watch per instance (max age 5 min), unscheduled weekly rotations", 1, true,
-        false, Duration.ofDays(7));
+    Figures f = simulate(Fleet.defaults("defaults, one change watch per instance (max age 5 min), unscheduled weekly rotations",
+        WEEK).watch(MAX_AGE));
 
     assertThat(f.total()).isLessThan(SECRET_CACHE_CALLS);
     // about one batch per max age for the instance's ten secrets
     assertThat(f.of(Operation.BATCH_GET_SECRET_VALUE)).isBetween(1.0, 1.25);
-    assertThat(f.unscheduled().count()).isGreaterThan(300);
+    assertThat(f.unscheduled().count()).isGreaterThan(150);
     assertThat(f.unscheduled().mean()).isBetween(3.0, 6.0).isLessThan(SECRET_CACHE_NOTICE_MINUTES / 3);
     assertThat(f.unscheduled().max()).as("at most one max age and one poll interval").isLessThanOrEqualTo(5 + 5.5 + 0.5);
   }
 
   @Test
   void withChangeWatchAndMonthlySchedule_fewerCallsThanSecretCache_scheduledRotationNoticedTenTimesSooner() {
-    Figures f = simulate("one change watch per instance, monthly schedule (3 h window), unscheduled weekly rotations", 1,
-        true, true, Duration.ofDays(35));
+    Figures f = simulate(Fleet.defaults("one change watch per instance, monthly schedule (3 h window), unscheduled weekly "
+        + "rotations", MONTH).watch(MAX_AGE).withMonthlySchedule());
 
     assertThat(f.total()).isLessThan(SECRET_CACHE_CALLS);
     assertThat(f.scheduled().count()).isEqualTo(INSTANCES * SECRETS);
@@ -220,18 +264,43 @@ class FleetCostSimulationTest {
     assertThat(f.scheduled().p95()).isLessThan(2.5);
     assertThat(f.of(Operation.DESCRIBE_SECRET)).as("the window's direct checks, once a month").isBetween(0.02, 0.1);
     // far from the window polls come hourly: a rotation by hand is noticed at the slow poll
-    assertThat(f.unscheduled().count()).isGreaterThan(1500);
+    assertThat(f.unscheduled().count()).isGreaterThan(700);
     assertThat(f.unscheduled().mean()).isBetween(25.0, 40.0);
   }
 
   @Test
   void monthlySchedule_withoutWatch_forComparison() {
-    Figures f = simulate("no watch, monthly schedule (3 h window), unscheduled weekly rotations", 1, false, true,
-        Duration.ofDays(35));
+    Figures f = simulate(Fleet.defaults("no watch, monthly schedule (3 h window), unscheduled weekly rotations", MONTH)
+        .withMonthlySchedule());
 
     assertThat(f.total()).isLessThan(SECRET_CACHE_CALLS);
     assertThat(f.scheduled().count()).isEqualTo(INSTANCES * SECRETS);
     assertThat(f.scheduled().mean()).isLessThan(SECRET_CACHE_NOTICE_MINUTES / 10);
+  }
+
+  /** A watch's batch covers its instance's secrets: the fewer they are, the more each credential pays. */
+  @ParameterizedTest(name = "{0} instances x {1} secrets, max age {2}")
+  @CsvSource({"100, 1, PT5M, 7.0, 8.5", "10, 20, PT5M, 0.5, 0.7", "20, 10, PT2M30S, 1.9, 2.3"})
+  void withChangeWatch_batchCallsPerCredentialHour_bySecretsPerInstanceAndMaxAge(int instances, int perInstance,
+      Duration maxAge, double atLeast, double atMost) {
+    Figures f = simulate(Fleet.defaults("one change watch per instance (max age " + maxAge + "), unscheduled weekly rotations",
+        WEEK).instancesOf(instances, perInstance).watch(maxAge));
+
+    assertThat(f.of(Operation.BATCH_GET_SECRET_VALUE)).isBetween(atLeast, atMost);
+    // noticed within one max age and one poll interval (5 min + 0.5 min jitter on either side)
+    assertThat(f.unscheduled().max()).isLessThanOrEqualTo(maxAge.toMillis() / 60_000.0 + 6.0);
+    assertThat(f.unscheduled().mean()).isGreaterThan(2.2);
+  }
+
+  /** A longer poll interval without a watch: 60 / T calls an hour, noticed after T / 2. */
+  @ParameterizedTest(name = "refreshInterval {0}")
+  @CsvSource({"PT15M, 4", "PT1H, 1"})
+  void longerRefreshInterval_withoutWatch_sixtyOverTCallsPerHour_noticedAfterHalfOfIt(Duration interval, double calls) {
+    Figures f = simulate(Fleet.defaults("no watch, unscheduled weekly rotations", WEEK).refreshInterval(interval));
+
+    double halfInterval = interval.toMillis() / 60_000.0 / 2;
+    assertThat(f.of(Operation.DESCRIBE_SECRET)).isBetween(calls * 0.98, calls * 1.02);
+    assertThat(f.unscheduled().mean()).isBetween(halfInterval * 0.85, halfInterval * 1.15);
   }
 
   /** The fake answers id lists of up to 20 in pages, as the watch asks for them; a watch of 25 secrets makes two calls. */
