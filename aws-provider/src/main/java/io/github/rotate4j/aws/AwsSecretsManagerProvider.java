@@ -159,6 +159,8 @@ public class AwsSecretsManagerProvider implements CredentialProvider {
   /** Versions already warned about (AUTO format, malformed JSON served as text); bounded. */
   private final Set<String> warnedMalformed = ConcurrentHashMap.newKeySet();
   private final @Nullable SecretsManagerChangeWatch changeWatch;
+  /** The rotation window of the last {@code DescribeSecret} answer: tells the change watch when to step aside. */
+  private volatile @Nullable RotationWindow lastWindow;
 
   private AwsSecretsManagerProvider(Builder b) {
     this.secretId = b.secretId;
@@ -295,7 +297,7 @@ public class AwsSecretsManagerProvider implements CredentialProvider {
   @Override
   public FetchResult fetch(FetchContext context) {
     if (changeWatch != null) {
-      Optional<FetchResult> unchanged = changeWatch.unchanged(secretId, context, where);
+      Optional<FetchResult> unchanged = changeWatch.unchanged(secretId, context, where, lastWindow);
       if (unchanged.isPresent()) {
         return unchanged.get(); // a recent batch shows the ring's AWSCURRENT: no call of our own
       }
@@ -344,6 +346,7 @@ public class AwsSecretsManagerProvider implements CredentialProvider {
 
     Optional<KeyRing> known = context.knownRing();
     Optional<RotationWindow> window = RotationWindow.of(described);
+    lastWindow = window.orElse(null);
     Credential current = withNextRotation(
         version(currentId, true, described, known, credentialName, reader).orElseThrow(),
         window.map(RotationWindow::nextRotation).orElse(null));

@@ -67,9 +67,11 @@ import software.amazon.awssdk.services.secretsmanager.model.SecretValueEntry;
  * <p>The provider goes the direct way, without asking the watch, for start-up, on-demand and
  * rejection-driven fetches; while the ring holds a pending version (a rotation in progress: the
  * batch shows only {@code AWSCURRENT}, not whether {@code AWSPENDING} moved); when the current
- * credential's {@link Credential#nextRotation() next rotation} is less than
+ * secret's rotation window (it opens at {@code NextRotationDate}) or the current credential's
+ * {@link Credential#nextRotation() next rotation} (the window's end) is less than
  * {@link Builder#directBeforeRotation(Duration)} ahead or already past (so a scheduled rotation is
- * noticed as quickly as without a watch); for a secret the last batch did not return (an error
+ * noticed as quickly as without a watch: the checks across the window read directly, and a ring the
+ * watch finds unchanged announces the window's first check); for a secret the last batch did not return (an error
  * entry such as not found or access denied, a secret registered after the batch, an ARN that
  * matches no returned name or ARN); and until the max age has passed after a failed batch call,
  * which is logged (classified like the provider's own failures, naming the secret, never a value)
@@ -182,8 +184,11 @@ public final class SecretsManagerChangeWatch {
    * secret itself.
    *
    * @param where the region and endpoint, for messages
+   * @param window the secret's rotation window as last read directly, if it has one: polls from
+   *     {@code directBeforeRotation} before it opens go direct (the credential's next rotation is the
+   *     window's end), and an unchanged ring announces the window's first check as the next change
    */
-  Optional<FetchResult> unchanged(String secretId, FetchContext context, String where) {
+  Optional<FetchResult> unchanged(String secretId, FetchContext context, String where, @Nullable RotationWindow window) {
     if (context.reason() != FetchReason.SCHEDULED || context.knownRing().isEmpty()) {
       return Optional.empty();
     }
@@ -196,11 +201,15 @@ public final class SecretsManagerChangeWatch {
     if (current.nextRotation().filter(at -> at.isBefore(now.plus(directBeforeRotation))).isPresent()) {
       return Optional.empty();
     }
+    if (window != null && window.start().isBefore(now.plus(directBeforeRotation))) {
+      return Optional.empty();
+    }
     Optional<String> observed = currentVersion(secretId, context.credentialName(), where, now);
     if (observed.isEmpty() || !observed.get().equals(current.version())) {
       return Optional.empty();
     }
-    FetchResult.Builder result = FetchResult.builder(current).historyReported(true);
+    FetchResult.Builder result = FetchResult.builder(current).historyReported(true)
+        .nextChange(window == null ? null : window.nextCheck(now).orElse(null));
     ring.previous().forEach(result::previous);
     return Optional.of(result.build());
   }
@@ -329,8 +338,9 @@ public final class SecretsManagerChangeWatch {
     }
 
     /**
-     * Within how long before the current credential's next rotation (AWS {@code NextRotationDate}),
-     * or after it while the rotation has not been seen, polls read the secret directly (default
+     * Within how long before the secret's rotation window opens (AWS {@code NextRotationDate}), or
+     * before the current credential's next rotation, and after it while the rotation has not been
+     * seen, polls read the secret directly (default
      * {@link #DEFAULT_DIRECT_BEFORE_ROTATION}, two default poll intervals). Zero sends polls through
      * the watch until the next rotation is due.
      *
