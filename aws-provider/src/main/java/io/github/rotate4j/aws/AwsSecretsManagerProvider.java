@@ -763,6 +763,23 @@ public class AwsSecretsManagerProvider implements CredentialProvider {
     }
 
     /**
+     * Builds only the Secrets Manager client these settings describe — region, endpoint, credentials,
+     * HTTP client and timeouts, with the SDK's own retries off (Rotate4j retries) — so that several
+     * providers and a {@link SecretsManagerChangeWatch} can share one client: pass it to
+     * {@link #client} of each. The caller owns the client and closes it after the providers.
+     *
+     * @throws IllegalStateException if a client was passed in already, or the SDK cannot build one
+     *     (e.g. no region anywhere)
+     */
+    public SecretsManagerClient buildClient() {
+      if (client != null || asyncClient != null) {
+        throw new IllegalStateException("buildClient() builds a client from region, endpoint and the other client "
+            + "settings, but " + (client != null ? "client(...)" : "asyncClient(...)") + " was given");
+      }
+      return createClient(this);
+    }
+
+    /**
      * Builds the provider and, unless a client was passed in, its Secrets Manager client.
      *
      * @return a provider that is also an {@link AsyncCredentialProvider} when an

@@ -2,26 +2,47 @@ package io.github.rotate4j.spring.boot;
 
 import io.github.rotate4j.aws.AwsSecretsManagerProvider;
 import io.github.rotate4j.aws.SecretFormat;
+import io.github.rotate4j.aws.SecretsManagerChangeWatch;
 import io.github.rotate4j.spi.CredentialProvider;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
-/** Source {@code aws}: AWS Secrets Manager, one provider (and SDK client) per credential. */
-final class AwsProviderFactory implements CredentialProviderFactory {
+/**
+ * Source {@code aws}: AWS Secrets Manager. Every {@code aws} credential reads through one SDK client,
+ * the application's {@code SecretsManagerClient} bean if there is one, else built on first use from
+ * {@code rotate4j.aws.*} and closed with the application context (after the credentials, which
+ * depend on this factory); with {@code rotate4j.aws.change-watch.enabled} their
+ * scheduled polls share one {@link SecretsManagerChangeWatch}.
+ */
+final class AwsProviderFactory implements CredentialProviderFactory, AutoCloseable {
 
   static final List<String> FORMATS = List.of("auto", "string", "json", "binary", "username-password");
 
   private final Rotate4jProperties.Aws aws;
   private final List<AwsSecretsManagerProviderCustomizer> customizers;
+  private final Supplier<@Nullable SecretsManagerClient> applicationClient;
+  private @Nullable SecretsManagerClient client; // guarded by this
+  private boolean ownsClient; // guarded by this
+  private @Nullable SecretsManagerChangeWatch watch; // guarded by this
 
   AwsProviderFactory(Rotate4jProperties.Aws aws, List<AwsSecretsManagerProviderCustomizer> customizers) {
+    this(aws, customizers, () -> null);
+  }
+
+  /** {@code applicationClient}: the application's own {@code SecretsManagerClient} bean, if it has one (it stays open). */
+  AwsProviderFactory(Rotate4jProperties.Aws aws, List<AwsSecretsManagerProviderCustomizer> customizers,
+      Supplier<@Nullable SecretsManagerClient> applicationClient) {
     this.aws = aws;
     this.customizers = customizers;
+    this.applicationClient = applicationClient;
   }
 
   @Override
@@ -35,11 +56,34 @@ final class AwsProviderFactory implements CredentialProviderFactory {
     if (secretId == null || secretId.isBlank()) {
       throw new SettingException(CredentialSettings.property(name, "secret-id"), "must be set for source aws (the secret's name or ARN)");
     }
-    AwsSecretsManagerProvider.Builder b = AwsSecretsManagerProvider.builder(secretId);
+    AwsSecretsManagerProvider.Builder b = AwsSecretsManagerProvider.builder(secretId).client(sharedClient());
+    SecretsManagerChangeWatch w = sharedWatch();
+    if (w != null) {
+      b.changeWatch(w);
+    }
     String format = CredentialSettings.oneOf(name, "format", c.getFormat(), FORMATS, null);
     if (format != null) {
       b.format(SecretFormat.valueOf(format.replace('-', '_').toUpperCase(Locale.ROOT)));
     }
+    customizers.forEach(cz -> cz.customize(name, b));
+    return b.build();
+  }
+
+  /**
+   * The one client of every {@code aws} credential: the application's {@code SecretsManagerClient}
+   * bean if it has one, else built from {@code rotate4j.aws.*} on first use.
+   */
+  synchronized SecretsManagerClient sharedClient() {
+    SecretsManagerClient existing = client;
+    if (existing != null) {
+      return existing;
+    }
+    SecretsManagerClient own = applicationClient.get();
+    if (own != null) {
+      client = own;
+      return own;
+    }
+    AwsSecretsManagerProvider.Builder b = AwsSecretsManagerProvider.builder("rotate4j.aws");
     if (aws.getRegion() != null) {
       b.region(aws.getRegion());
     }
@@ -68,7 +112,44 @@ final class AwsProviderFactory implements CredentialProviderFactory {
           ? AwsSessionCredentials.create(keys.getAccessKeyId(), keys.getSecretAccessKey(), keys.getSessionToken())
           : AwsBasicCredentials.create(keys.getAccessKeyId(), keys.getSecretAccessKey())));
     }
-    customizers.forEach(cz -> cz.customize(name, b));
-    return b.build();
+    SecretsManagerClient built = b.buildClient();
+    client = built;
+    ownsClient = true;
+    return built;
+  }
+
+  synchronized @Nullable SecretsManagerChangeWatch sharedWatch() {
+    Rotate4jProperties.ChangeWatch settings = aws.getChangeWatch();
+    if (!settings.isEnabled()) {
+      return null;
+    }
+    SecretsManagerChangeWatch existing = watch;
+    if (existing != null) {
+      return existing;
+    }
+    SecretsManagerChangeWatch.Builder b = SecretsManagerChangeWatch.builder(sharedClient());
+    if (settings.getMaxAge() != null) {
+      try {
+        b.maxAge(settings.getMaxAge());
+      } catch (IllegalArgumentException e) {
+        throw new SettingException("rotate4j.aws.change-watch.max-age", e.getMessage(), e);
+      }
+    }
+    SecretsManagerChangeWatch built = b.build();
+    watch = built;
+    return built;
+  }
+
+  /** Closes the shared client, if this factory built it (an application's bean is the application's to close). */
+  @Override
+  public synchronized void close() {
+    SecretsManagerClient c = client;
+    boolean owned = ownsClient;
+    client = null;
+    ownsClient = false;
+    watch = null;
+    if (c != null && owned) {
+      c.close();
+    }
   }
 }

@@ -45,7 +45,8 @@ final class CredentialSettings {
       "vault.auth.secret-id", "vault.auth.secret-id-file", "vault.auth.role", "vault.auth.jwt-file",
       "vault.auth.mount",
       "aws.region", "aws.endpoint", "aws.api-call-timeout", "aws.connect-timeout",
-      "aws.credentials.access-key-id", "aws.credentials.secret-access-key", "aws.credentials.session-token");
+      "aws.credentials.access-key-id", "aws.credentials.secret-access-key", "aws.credentials.session-token",
+      "aws.change-watch.enabled", "aws.change-watch.max-age");
 
   private CredentialSettings() {}
 

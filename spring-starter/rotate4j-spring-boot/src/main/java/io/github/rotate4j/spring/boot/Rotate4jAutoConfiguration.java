@@ -149,8 +149,9 @@ public class Rotate4jAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(name = "rotate4jAwsProviderFactory")
     CredentialProviderFactory rotate4jAwsProviderFactory(Rotate4jProperties properties,
-        ObjectProvider<AwsSecretsManagerProviderCustomizer> customizers) {
-      return new AwsProviderFactory(properties.getAws(), customizers.orderedStream().toList());
+        ObjectProvider<AwsSecretsManagerProviderCustomizer> customizers,
+        ObjectProvider<software.amazon.awssdk.services.secretsmanager.SecretsManagerClient> client) {
+      return new AwsProviderFactory(properties.getAws(), customizers.orderedStream().toList(), client::getIfUnique);
     }
   }
 

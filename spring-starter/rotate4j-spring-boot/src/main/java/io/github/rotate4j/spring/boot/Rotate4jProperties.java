@@ -309,6 +309,9 @@ public class Rotate4jProperties {
     /** Static credentials. Default: the SDK's default credentials chain. */
     private final StaticCredentials credentials = new StaticCredentials();
 
+    /** One batched change check for the scheduled polls of every {@code aws} credential. */
+    private final ChangeWatch changeWatch = new ChangeWatch();
+
     public String getRegion() {
       return region;
     }
@@ -343,6 +346,39 @@ public class Rotate4jProperties {
 
     public StaticCredentials getCredentials() {
       return credentials;
+    }
+
+    public ChangeWatch getChangeWatch() {
+      return changeWatch;
+    }
+  }
+
+  /**
+   * {@code rotate4j.aws.change-watch.*}: scheduled polls of all {@code aws} credentials answered from
+   * one {@code BatchGetSecretValue} per max age (needs {@code secretsmanager:BatchGetSecretValue}).
+   */
+  public static class ChangeWatch {
+
+    /** Whether the scheduled polls share one batched change check. Default false. */
+    private boolean enabled;
+
+    /** How old the batch's observation may be before a poll asks again. Default 5 min. */
+    private Duration maxAge;
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public Duration getMaxAge() {
+      return maxAge;
+    }
+
+    public void setMaxAge(Duration maxAge) {
+      this.maxAge = maxAge;
     }
   }
 

@@ -285,6 +285,71 @@ class Rotate4jAutoConfigurationTest {
   }
 
   @Test
+  void awsCredentials_shareOneClient_andOneChangeWatch_whenEnabled() {
+    runner.withPropertyValues("rotate4j.aws.region=eu-west-1", "rotate4j.aws.endpoint=http://127.0.0.1:9",
+            "rotate4j.aws.credentials.access-key-id=AKID", "rotate4j.aws.credentials.secret-access-key=SECRET",
+            "rotate4j.aws.change-watch.enabled=true", "rotate4j.aws.change-watch.max-age=2m",
+            "rotate4j.credentials.pay.source=aws", "rotate4j.credentials.pay.secret-id=payments/api-key",
+            "rotate4j.credentials.pay.lazy-start=true",
+            "rotate4j.credentials.ship.source=aws", "rotate4j.credentials.ship.secret-id=shipping/api-key",
+            "rotate4j.credentials.ship.lazy-start=true")
+        .run(ctx -> {
+          assertThat(ctx).hasNotFailed();
+          AwsProviderFactory factory = ctx.getBean("rotate4jAwsProviderFactory", AwsProviderFactory.class);
+          io.github.rotate4j.aws.SecretsManagerChangeWatch watch = factory.sharedWatch();
+          assertThat(watch).isNotNull();
+          assertThat(watch.maxAge()).isEqualTo(Duration.ofMinutes(2));
+          assertThat(watch.secretIds()).containsExactlyInAnyOrder("payments/api-key", "shipping/api-key");
+          assertThat(factory.sharedClient()).isSameAs(factory.sharedClient());
+        });
+  }
+
+  @Test
+  void awsChangeWatch_offByDefault_andItsMaxAgeIsValidated() {
+    runner.withPropertyValues("rotate4j.aws.region=eu-west-1", "rotate4j.aws.endpoint=http://127.0.0.1:9",
+            "rotate4j.credentials.pay.source=aws", "rotate4j.credentials.pay.secret-id=x",
+            "rotate4j.credentials.pay.lazy-start=true")
+        .run(ctx -> assertThat(ctx.getBean("rotate4jAwsProviderFactory", AwsProviderFactory.class).sharedWatch()).isNull());
+    runner.withPropertyValues("rotate4j.aws.region=eu-west-1", "rotate4j.aws.change-watch.enabled=true",
+            "rotate4j.aws.change-watch.max-age=0s",
+            "rotate4j.credentials.pay.source=aws", "rotate4j.credentials.pay.secret-id=x")
+        .run(ctx -> assertThat(causeOfType(ctx.getStartupFailure(), SettingException.class))
+            .hasMessageContaining("rotate4j.aws.change-watch.max-age").hasMessageContaining("PT0S"));
+  }
+
+  @Test
+  void anApplicationsSecretsManagerClient_isTheSharedClient_andStaysOpen() {
+    List<String> closed = new ArrayList<>();
+    software.amazon.awssdk.services.secretsmanager.SecretsManagerClient own =
+        new software.amazon.awssdk.services.secretsmanager.SecretsManagerClient() {
+          @Override
+          public String serviceName() {
+            return "secretsmanager";
+          }
+
+          @Override
+          public software.amazon.awssdk.services.secretsmanager.SecretsManagerServiceClientConfiguration serviceClientConfiguration() {
+            return software.amazon.awssdk.services.secretsmanager.SecretsManagerServiceClientConfiguration.builder()
+                .region(software.amazon.awssdk.regions.Region.EU_WEST_1).build();
+          }
+
+          @Override
+          public void close() {
+            closed.add("closed");
+          }
+        };
+    runner.withPropertyValues("rotate4j.credentials.pay.source=aws", "rotate4j.credentials.pay.secret-id=x",
+            "rotate4j.credentials.pay.lazy-start=true")
+        .withBean(software.amazon.awssdk.services.secretsmanager.SecretsManagerClient.class, () -> own)
+        .run(ctx -> {
+          assertThat(ctx).hasNotFailed();
+          assertThat(ctx.getBean("rotate4jAwsProviderFactory", AwsProviderFactory.class).sharedClient()).isSameAs(own);
+          ((AutoCloseable) ctx.getBean("rotate4jAwsProviderFactory")).close();
+          assertThat(closed).as("the application's client is the application's to close").isEmpty();
+        });
+  }
+
+  @Test
   void awsKeys_mustComeTogether() {
     runner.withPropertyValues("rotate4j.aws.credentials.access-key-id=AKID",
             "rotate4j.credentials.pay.source=aws", "rotate4j.credentials.pay.secret-id=x")
