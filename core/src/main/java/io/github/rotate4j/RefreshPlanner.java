@@ -1,5 +1,6 @@
 package io.github.rotate4j;
 
+import io.github.resilience4j.core.IntervalFunction;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -197,14 +198,11 @@ final class RefreshPlanner {
     if (first && spreads()) {
       return now.plus(uniform(Duration.ZERO, Duration.between(now, latest)));
     }
-    Duration remaining = Duration.between(now, end);
-    Duration nominal = scale(remaining, policy.refreshRatio());
-    Duration windowEnd = min(scale(nominal, 1 + policy.jitter()), Duration.between(now, latest));
-    Duration width = scale(windowEnd, 2 * policy.jitter() / (1 + policy.jitter()));
-    if (width.isZero()) {
-      return now.plus(windowEnd);
+    ReplacementWindow w = replacementWindow(now, end, latest);
+    if (w.width().isZero()) {
+      return now.plus(w.end());
     }
-    return now.plus(windowEnd).minus(uniform(Duration.ZERO, width));
+    return now.plus(w.end()).minus(uniform(Duration.ZERO, w.width()));
   }
 
   /**
@@ -219,11 +217,21 @@ final class RefreshPlanner {
     if (!latest.isAfter(now) || !spreads()) {
       return replacement(now, end, ttl, false);
     }
+    ReplacementWindow w = replacementWindow(now, end, latest);
+    return now.plus(uniform(Duration.ZERO, w.end().minus(w.width().dividedBy(2))));
+  }
+
+  /**
+   * Where later replacements are drawn, as offsets from {@code now}: a window as wide as the jitter
+   * band that ends at the nominal refresh point plus jitter, or at {@code latest} if that comes first.
+   */
+  private ReplacementWindow replacementWindow(Instant now, Instant end, Instant latest) {
     Duration nominal = scale(Duration.between(now, end), policy.refreshRatio());
     Duration windowEnd = min(scale(nominal, 1 + policy.jitter()), Duration.between(now, latest));
-    Duration width = scale(windowEnd, 2 * policy.jitter() / (1 + policy.jitter()));
-    return now.plus(uniform(Duration.ZERO, windowEnd.minus(width.dividedBy(2))));
+    return new ReplacementWindow(windowEnd, scale(windowEnd, 2 * policy.jitter() / (1 + policy.jitter())));
   }
+
+  private record ReplacementWindow(Duration end, Duration width) {}
 
   /** The latest instant a replacement may be issued: {@code minOverlap} before the old lease ends. */
   Instant latestReplacement(Instant end, Duration ttl) {
@@ -279,8 +287,7 @@ final class RefreshPlanner {
    * {@code Math.random()}, so that a seeded credential is reproducible.
    */
   Duration defaultRetryBackoff(int attempt) {
-    long base = DEFAULT_RETRY_INITIAL.toMillis() << Math.min(Math.max(0, attempt - 1), 15);
-    long capped = Math.min(base, DEFAULT_RETRY_MAX.toMillis());
+    long capped = DEFAULT_RETRY_EXPONENTIAL.apply(Math.max(1, attempt)); // 1 s doubling, at most 30 s
     double factor = 1 - DEFAULT_RETRY_RANDOMIZATION + 2 * DEFAULT_RETRY_RANDOMIZATION * random.nextDouble();
     return Duration.ofMillis(Math.min(DEFAULT_RETRY_MAX.toMillis(), (long) (capped * factor)));
   }
@@ -288,6 +295,9 @@ final class RefreshPlanner {
   static final Duration DEFAULT_RETRY_INITIAL = Duration.ofSeconds(1);
   static final Duration DEFAULT_RETRY_MAX = Duration.ofSeconds(30);
   static final double DEFAULT_RETRY_RANDOMIZATION = 0.5;
+  /** The default policy's exponential part, without its randomization (which this planner draws). */
+  private static final IntervalFunction DEFAULT_RETRY_EXPONENTIAL =
+      IntervalFunction.ofExponentialBackoff(DEFAULT_RETRY_INITIAL, 2.0, DEFAULT_RETRY_MAX);
 
   /**
    * The delay before the next attempt of a cycle: the retry policy's proposal, shortened so that the

@@ -130,13 +130,7 @@ class ShortLeaseTest {
         .leases(Duration.ofSeconds(60), Duration.ofMinutes(10), true).announceMaxTtl(false).build();
     java.util.List<RotatingCredential> fleet = new java.util.ArrayList<>();
     try {
-      for (long seed = 0; seed < 40; seed++) {
-        RotatingCredential c = RotatingCredential.builder("api-key-" + seed, backend).clock(f.time.clock())
-            .scheduler(f.time.scheduler()).ioExecutor(io.github.rotate4j.testing.ManualTime.directExecutor())
-            .eventExecutor(io.github.rotate4j.testing.ManualTime.directExecutor()).random(new java.util.Random(seed)).retryConfig(DETERMINISTIC_RETRY).build();
-        fleet.add(c);
-        c.start();
-      }
+      startFleet(backend, fleet);
       f.advance(Duration.ofMinutes(11));
       java.util.List<String> afterFirst = fleet.stream().map(c -> c.get().version()).toList();
       f.advance(Duration.ofMinutes(11));
@@ -156,13 +150,7 @@ class ShortLeaseTest {
         .leases(Duration.ofSeconds(60), Duration.ofMinutes(10), true).announceMaxTtl(false).build();
     java.util.List<RotatingCredential> fleet = new java.util.ArrayList<>();
     try {
-      for (long seed = 0; seed < 40; seed++) {
-        RotatingCredential c = RotatingCredential.builder("api-key-" + seed, backend).clock(f.time.clock())
-            .scheduler(f.time.scheduler()).ioExecutor(io.github.rotate4j.testing.ManualTime.directExecutor())
-            .eventExecutor(io.github.rotate4j.testing.ManualTime.directExecutor()).random(new java.util.Random(seed)).retryConfig(DETERMINISTIC_RETRY).build();
-        fleet.add(c);
-        c.start();
-      }
+      startFleet(backend, fleet);
       f.advance(Duration.ofMinutes(25));
       backend.failAlways(FailureKind.TRANSIENT); // every renewal fails: the leases run out
       f.advance(Duration.ofMinutes(2));
@@ -178,6 +166,18 @@ class ShortLeaseTest {
           .isGreaterThan(Duration.ofMinutes(4));
     } finally {
       fleet.forEach(RotatingCredential::close);
+    }
+  }
+
+  /** Forty credentials on one backend and one timeline, each with its own seeded random, started together. */
+  private void startFleet(InMemoryCredentialProvider backend, java.util.List<RotatingCredential> fleet) {
+    for (long seed = 0; seed < 40; seed++) {
+      RotatingCredential c = RotatingCredential.builder("api-key-" + seed, backend).clock(f.time.clock())
+          .scheduler(f.time.scheduler()).ioExecutor(io.github.rotate4j.testing.ManualTime.directExecutor())
+          .eventExecutor(io.github.rotate4j.testing.ManualTime.directExecutor()).random(new java.util.Random(seed))
+          .retryConfig(DETERMINISTIC_RETRY).build();
+      fleet.add(c);
+      c.start();
     }
   }
 }

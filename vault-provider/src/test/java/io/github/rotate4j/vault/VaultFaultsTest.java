@@ -82,7 +82,7 @@ class VaultFaultsTest {
   @MethodSource("faults")
   void leaseFetch_classifiesFault(String label, ResponseDefinitionBuilder response, FailureKind kind, String expected) {
     wm.stubFor(get(urlPathEqualTo("/v1/" + CREDS_PATH)).willReturn(response));
-    VaultLeaseProvider provider = VaultLeaseProvider.builder(session, CREDS_PATH).readRoleMaxTtl(false).build();
+    VaultLeaseProvider provider = leaseProvider(session);
 
     BackendException e = catchThrowableOfType(BackendException.class, () -> provider.fetch(FetchContext.startup("orders-db")));
 
@@ -106,7 +106,7 @@ class VaultFaultsTest {
   void leaseRenew_classifiesFault(String label, ResponseDefinitionBuilder response, FailureKind kind, String expected) {
     wm.stubFor(get(urlPathEqualTo("/v1/" + CREDS_PATH)).willReturn(okJson(leaseBody())));
     wm.stubFor(put(urlPathEqualTo("/v1/sys/leases/renew")).willReturn(response));
-    VaultLeaseProvider provider = VaultLeaseProvider.builder(session, CREDS_PATH).readRoleMaxTtl(false).build();
+    VaultLeaseProvider provider = leaseProvider(session);
     Credential lease = provider.fetch(FetchContext.startup("orders-db")).current();
 
     BackendException e = catchThrowableOfType(BackendException.class,
@@ -125,7 +125,7 @@ class VaultFaultsTest {
         .auth(VaultAuth.appRole("role-id-1", SECRET))
         .requestTimeout(Duration.ofSeconds(1))
         .build()) {
-      VaultLeaseProvider provider = VaultLeaseProvider.builder(appRole, CREDS_PATH).readRoleMaxTtl(false).build();
+      VaultLeaseProvider provider = leaseProvider(appRole);
 
       BackendException e = catchThrowableOfType(BackendException.class, () -> provider.fetch(FetchContext.startup("orders-db")));
 
@@ -142,7 +142,7 @@ class VaultFaultsTest {
   @Test
   void successfulLeaseRead_typedUsernamePassword_andNoSecretInToString() {
     wm.stubFor(get(urlPathEqualTo("/v1/" + CREDS_PATH)).willReturn(okJson(leaseBody())));
-    VaultLeaseProvider provider = VaultLeaseProvider.builder(session, CREDS_PATH).readRoleMaxTtl(false).build();
+    VaultLeaseProvider provider = leaseProvider(session);
 
     Credential c = provider.fetch(FetchContext.startup("orders-db")).current();
 
@@ -172,7 +172,7 @@ class VaultFaultsTest {
     wm.stubFor(get(urlPathEqualTo("/v1/" + CREDS_PATH)).willReturn(okJson(leaseBody())));
     wm.stubFor(put(urlPathEqualTo("/v1/sys/leases/renew")).willReturn(okJson(
         "{\"lease_id\":\"database/creds/orders/abc\",\"renewable\":true,\"lease_duration\":20,\"data\":null}")));
-    VaultLeaseProvider provider = VaultLeaseProvider.builder(session, CREDS_PATH).readRoleMaxTtl(false).build();
+    VaultLeaseProvider provider = leaseProvider(session);
     Credential lease = provider.fetch(FetchContext.startup("orders-db")).current();
     Instant before = Instant.now();
 
@@ -208,5 +208,10 @@ class VaultFaultsTest {
     for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
       assertThat(String.valueOf(t.getMessage())).doesNotContain(TOKEN).doesNotContain(SECRET);
     }
+  }
+
+  /** A lease provider that reads only the lease: each test stubs exactly the calls it is about. */
+  private static VaultLeaseProvider leaseProvider(VaultSession session) {
+    return VaultLeaseProvider.builder(session, CREDS_PATH).readRoleMaxTtl(false).build();
   }
 }
