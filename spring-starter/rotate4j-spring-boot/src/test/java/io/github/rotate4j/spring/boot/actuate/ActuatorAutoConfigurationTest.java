@@ -54,7 +54,10 @@ class ActuatorAutoConfigurationTest {
           return name.equals("static-secret") ? staticSecret : leased;
         }
       })
+      // No jitter: these tests read ages and states at fixed instants, so the lease's replacement must
+      // come at its nominal point (2/3 of the TTL), not at a random instant of the first life.
       .withPropertyValues("rotate4j.credentials.orders-db.source=test-lease",
+          "rotate4j.credentials.orders-db.refresh.jitter=0",
           "rotate4j.credentials.orders-db.retry.max-attempts=1",
           "rotate4j.credentials.api-key.source=in-memory", "rotate4j.credentials.api-key.value=k1");
 
