@@ -3,8 +3,9 @@ package io.github.rotate4j;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnStateTransitionEvent;
 import java.util.Map;
+import java.util.Set;
 import java.util.WeakHashMap;
-import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +25,13 @@ final class BreakerFanOut {
     void onBreakerTransition(CircuitBreakerOnStateTransitionEvent e);
   }
 
-  private final CopyOnWriteArraySet<Member> members = new CopyOnWriteArraySet<>();
+  /**
+   * A concurrent hash set, not a copy-on-write one: thousands of credentials may share a breaker, and
+   * each join or leave would copy the whole array (quadratic over a registry's start or close).
+   * Iteration is weakly consistent: a credential joining during a transition may or may not get it,
+   * as it would have had it joined a moment earlier or later.
+   */
+  private final Set<Member> members = ConcurrentHashMap.newKeySet();
 
   private BreakerFanOut() {}
 

@@ -1586,11 +1586,17 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
       EventDispatcher<CredentialEvent> d = events == NO_LISTENERS
           ? new EventDispatcher<>(context.events, EventDispatcher.DEFAULT_CAPACITY, origin)
           : events;
-      d.subscribe(listener.toString(), e -> e.deliverTo(listener));
+      d.subscribe(listener, listener.toString(), e -> e.deliverTo(listener));
       events = d;
     } finally {
       lock.unlock();
     }
+  }
+
+  @Override
+  public boolean removeListener(CredentialListener listener) {
+    java.util.Objects.requireNonNull(listener, "listener");
+    return events.unsubscribe(listener);
   }
 
   /** Whether a listener was ever added, i.e. the credential has an event dispatcher of its own; for tests. */

@@ -125,8 +125,20 @@ public abstract class RotatingCredential implements AutoCloseable {
   /** Health and timing of this credential; never contains a secret. */
   public abstract CredentialStatus status();
 
-  /** Adds a listener; events run on the event executor. */
+  /**
+   * Adds a listener; events run on the event executor. Each listener has its own bounded queue, so
+   * a slow one never delays another (see {@link CredentialListener}).
+   */
   public abstract void addListener(CredentialListener listener);
+
+  /**
+   * Removes a listener added with {@link #addListener} or the builder (compared by identity; if it
+   * was added more than once, one of them goes). Events still waiting for it are dropped, and an
+   * event it is handling right now is the last one it gets.
+   *
+   * @return whether the listener was registered
+   */
+  public abstract boolean removeListener(CredentialListener listener);
 
   /**
    * Cancels scheduled work, revokes this process's leases (if configured), waits a bounded time for

@@ -160,4 +160,28 @@ class EventsAndMessagesTest {
     assertThat(slow).as("the oldest were dropped, the newest kept, in order").containsExactly(6, 7, 8, 9);
     assertThat(dispatcher.droppedEvents()).isEqualTo(6);
   }
+
+  @Test
+  void unsubscribedListener_losesWhatWaitsForIt_andGetsNothingMore_othersKeepTheirs() {
+    List<Runnable> parked = new ArrayList<>();
+    List<Integer> kept = new CopyOnWriteArrayList<>();
+    List<Integer> removed = new CopyOnWriteArrayList<>();
+    EventDispatcher<Integer> dispatcher = new EventDispatcher<>(parked::add, 16, "test");
+    Object removedKey = new Object();
+    dispatcher.subscribe("kept", kept::add);
+    dispatcher.subscribe(removedKey, "removed", removed::add);
+    dispatcher.dispatch(1);
+    dispatcher.dispatch(2); // both wait: neither drain task has run
+
+    assertThat(dispatcher.unsubscribe(new Object())).as("an unknown key").isFalse();
+    assertThat(dispatcher.unsubscribe(removedKey)).isTrue();
+    assertThat(dispatcher.unsubscribe(removedKey)).as("already gone").isFalse();
+    dispatcher.dispatch(3);
+    parked.forEach(Runnable::run);
+
+    assertThat(kept).containsExactly(1, 2, 3);
+    assertThat(removed).as("its waiting events were dropped with it").isEmpty();
+    assertThat(dispatcher.listeners()).isEqualTo(1);
+    assertThat(dispatcher.listenersWithQueue()).isZero();
+  }
 }

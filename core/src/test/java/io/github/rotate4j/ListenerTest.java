@@ -24,7 +24,8 @@ class ListenerTest {
       backend.rotate("key-2");
       f.advance(Duration.ofMinutes(6));
       backend.rotate("key-3");
-      f.advance(Duration.ofMinutes(6));
+      f.advance(Duration.ofSeconds(1)); // past the on-demand refresh rate limit
+      c.refreshNow();
       assertThat(c.get().secretString()).isEqualTo("key-3");
       assertThat(f.events(CredentialRotated.class)).extracting(CredentialRotated::newVersion).containsExactly("2", "3");
     }
@@ -45,6 +46,36 @@ class ListenerTest {
       backend.rotate("key-2");
       c.refreshNow();
       assertThat(late).singleElement().isInstanceOf(CredentialRotated.class);
+    }
+  }
+
+  @Test
+  void removedListener_receivesNoMoreEvents_theOthersStillDo() {
+    InMemoryCredentialProvider backend = f.staticBackend("key-1");
+    java.util.List<String> removed = new java.util.ArrayList<>();
+    CredentialListener goesAway = new CredentialListener() {
+      @Override
+      public void onRotated(CredentialRotated event) {
+        removed.add(event.newVersion());
+      }
+    };
+    try (RotatingCredential c = f.builder(backend).listener(goesAway).build()) {
+      c.start();
+      backend.rotate("key-2");
+      c.refreshNow();
+      assertThat(removed).containsExactly("2");
+
+      assertThat(c.removeListener(goesAway)).isTrue();
+      assertThat(c.removeListener(goesAway)).as("already removed").isFalse();
+      assertThat(c.removeListener(CredentialListener.forEvery(e -> { }))).as("never added").isFalse();
+      backend.rotate("key-3");
+      f.advance(Duration.ofSeconds(1)); // past the on-demand refresh rate limit
+      c.refreshNow();
+
+      assertThat(c.get().secretString()).isEqualTo("key-3");
+      assertThat(removed).as("nothing after its removal").containsExactly("2");
+      assertThat(f.events(CredentialRotated.class)).as("the fixture's listener still gets every rotation")
+          .extracting(CredentialRotated::newVersion).containsExactly("2", "3");
     }
   }
 }

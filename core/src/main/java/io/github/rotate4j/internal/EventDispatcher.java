@@ -68,13 +68,47 @@ public final class EventDispatcher<E> {
 
   /** Adds a listener; {@code description} names it in log lines. */
   public void subscribe(String description, Consumer<? super E> listener) {
-    Subscriber added = new Subscriber(description, Objects.requireNonNull(listener, "listener"));
+    subscribe(listener, description, listener);
+  }
+
+  /**
+   * Adds a listener that {@link #unsubscribe} can later remove by {@code key} (compared by identity;
+   * the listener object the caller knows, when {@code listener} is an adapter around it).
+   */
+  public void subscribe(Object key, String description, Consumer<? super E> listener) {
+    Subscriber added = new Subscriber(Objects.requireNonNull(key, "key"), description,
+        Objects.requireNonNull(listener, "listener"));
     synchronized (this) {
       List<Subscriber> next = new ArrayList<>(subscribers.size() + 1);
       next.addAll(subscribers);
       next.add(added);
       subscribers = List.copyOf(next);
     }
+  }
+
+  /**
+   * Removes the listener subscribed first under {@code key} (by identity). Events waiting for it are
+   * dropped; an event it is taking right now is the last one it gets.
+   *
+   * @return whether such a listener was subscribed
+   */
+  public boolean unsubscribe(Object key) {
+    Subscriber removed = null;
+    synchronized (this) {
+      List<Subscriber> next = new ArrayList<>(subscribers);
+      for (int i = 0; i < next.size(); i++) {
+        if (next.get(i).key == key) {
+          removed = next.remove(i);
+          break;
+        }
+      }
+      if (removed == null) {
+        return false;
+      }
+      subscribers = List.copyOf(next);
+    }
+    removed.cancel();
+    return true;
   }
 
   /** Listeners subscribed so far. */
@@ -105,22 +139,34 @@ public final class EventDispatcher<E> {
 
   /** One listener and its queue; the queue exists only while events wait (guarded by this object). */
   private final class Subscriber implements Runnable {
+    private final Object key;
     private final String description;
     private final Consumer<? super E> listener;
     private @Nullable ArrayDeque<E> queue;
     private boolean scheduled; // a drain task is queued or running
+    private boolean cancelled; // unsubscribed: takes no more events
     private long droppedInEpisode;
     private volatile long droppedTotal;
 
-    Subscriber(String description, Consumer<? super E> listener) {
+    Subscriber(Object key, String description, Consumer<? super E> listener) {
+      this.key = key;
       this.description = description;
       this.listener = listener;
+    }
+
+    /** Unsubscribed: drops what waits, and a dispatch still holding the old list adds nothing. */
+    synchronized void cancel() {
+      cancelled = true;
+      queue = null;
     }
 
     void offer(E event) {
       boolean submit;
       boolean firstDrop = false;
       synchronized (this) {
+        if (cancelled) {
+          return;
+        }
         ArrayDeque<E> q = queue;
         if (q == null) {
           q = new ArrayDeque<>(INITIAL_QUEUE);
