@@ -106,6 +106,14 @@ public final class CredentialRegistry implements AutoCloseable {
     return credentials.keySet();
   }
 
+  /**
+   * The clock every credential of this registry runs on (the builder's, or the system clock): the
+   * one to give providers and metrics that make up or compare instants of their own.
+   */
+  public java.time.Clock clock() {
+    return context.clock;
+  }
+
   /** Status of every credential, by name. */
   public Map<String, CredentialStatus> statuses() {
     Map<String, CredentialStatus> m = new LinkedHashMap<>();

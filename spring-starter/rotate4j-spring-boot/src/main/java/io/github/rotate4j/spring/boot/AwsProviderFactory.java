@@ -5,6 +5,7 @@ import io.github.rotate4j.aws.SecretFormat;
 import io.github.rotate4j.aws.SecretsManagerChangeWatch;
 import io.github.rotate4j.spi.CredentialProvider;
 import java.net.URI;
+import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -29,20 +30,26 @@ final class AwsProviderFactory implements CredentialProviderFactory, AutoCloseab
   private final Rotate4jProperties.Aws aws;
   private final List<AwsSecretsManagerProviderCustomizer> customizers;
   private final Supplier<@Nullable SecretsManagerClient> applicationClient;
+  private final Clock clock;
   private @Nullable SecretsManagerClient client; // guarded by this
   private boolean ownsClient; // guarded by this
   private @Nullable SecretsManagerChangeWatch watch; // guarded by this
 
   AwsProviderFactory(Rotate4jProperties.Aws aws, List<AwsSecretsManagerProviderCustomizer> customizers) {
-    this(aws, customizers, () -> null);
+    this(aws, customizers, () -> null, Clock.systemUTC());
   }
 
-  /** {@code applicationClient}: the application's own {@code SecretsManagerClient} bean, if it has one (it stays open). */
+  /**
+   * @param applicationClient the application's own {@code SecretsManagerClient} bean, if it has one (it stays open)
+   * @param clock the registry's clock: the change watch ages its answers by it, and providers make up
+   *     instants with it (a rotation window's checks), so both follow a manual clock in tests
+   */
   AwsProviderFactory(Rotate4jProperties.Aws aws, List<AwsSecretsManagerProviderCustomizer> customizers,
-      Supplier<@Nullable SecretsManagerClient> applicationClient) {
+      Supplier<@Nullable SecretsManagerClient> applicationClient, Clock clock) {
     this.aws = aws;
     this.customizers = customizers;
     this.applicationClient = applicationClient;
+    this.clock = clock;
   }
 
   @Override
@@ -56,7 +63,7 @@ final class AwsProviderFactory implements CredentialProviderFactory, AutoCloseab
     if (secretId == null || secretId.isBlank()) {
       throw new SettingException(CredentialSettings.property(name, "secret-id"), "must be set for source aws (the secret's name or ARN)");
     }
-    AwsSecretsManagerProvider.Builder b = AwsSecretsManagerProvider.builder(secretId).client(sharedClient());
+    AwsSecretsManagerProvider.Builder b = AwsSecretsManagerProvider.builder(secretId).client(sharedClient()).clock(clock);
     SecretsManagerChangeWatch w = sharedWatch();
     if (w != null) {
       b.changeWatch(w);
@@ -127,7 +134,7 @@ final class AwsProviderFactory implements CredentialProviderFactory, AutoCloseab
     if (existing != null) {
       return existing;
     }
-    SecretsManagerChangeWatch.Builder b = SecretsManagerChangeWatch.builder(sharedClient());
+    SecretsManagerChangeWatch.Builder b = SecretsManagerChangeWatch.builder(sharedClient()).clock(clock);
     if (settings.getMaxAge() != null) {
       try {
         b.maxAge(settings.getMaxAge());

@@ -49,6 +49,12 @@ public class Rotate4jAutoConfiguration {
     return m;
   }
 
+  /** The registry's clock, for the providers that are built before the registry (AWS, in-memory). */
+  @Bean
+  static RegistryClock rotate4jRegistryClock() {
+    return new RegistryClock();
+  }
+
   @Bean
   @ConditionalOnMissingBean(name = "rotate4jFileProviderFactory")
   CredentialProviderFactory rotate4jFileProviderFactory() {
@@ -92,7 +98,7 @@ public class Rotate4jAutoConfiguration {
   @ConditionalOnMissingBean
   CredentialRegistry rotate4jCredentialRegistry(CredentialProviders providers, Rotate4jProperties properties,
       ObjectProvider<CredentialRegistryCustomizer> registryCustomizers,
-      ObjectProvider<RotatingCredentialBuilderCustomizer> credentialCustomizers) {
+      ObjectProvider<RotatingCredentialBuilderCustomizer> credentialCustomizers, RegistryClock registryClock) {
     CredentialRegistry.Builder builder = CredentialRegistry.builder();
     registryCustomizers.orderedStream().forEach(c -> c.customize(builder));
     List<RotatingCredentialBuilderCustomizer> customizers = credentialCustomizers.orderedStream().toList();
@@ -107,6 +113,7 @@ public class Rotate4jAutoConfiguration {
       providers.close();
       throw e;
     }
+    registryClock.follow(registry.clock()); // before the first fetch
     try {
       return registry.start();
     } catch (RuntimeException e) {
@@ -150,8 +157,10 @@ public class Rotate4jAutoConfiguration {
     @ConditionalOnMissingBean(name = "rotate4jAwsProviderFactory")
     CredentialProviderFactory rotate4jAwsProviderFactory(Rotate4jProperties properties,
         ObjectProvider<AwsSecretsManagerProviderCustomizer> customizers,
-        ObjectProvider<software.amazon.awssdk.services.secretsmanager.SecretsManagerClient> client) {
-      return new AwsProviderFactory(properties.getAws(), customizers.orderedStream().toList(), client::getIfUnique);
+        ObjectProvider<software.amazon.awssdk.services.secretsmanager.SecretsManagerClient> client,
+        RegistryClock registryClock) {
+      return new AwsProviderFactory(properties.getAws(), customizers.orderedStream().toList(), client::getIfUnique,
+          registryClock.clock());
     }
   }
 
@@ -162,8 +171,8 @@ public class Rotate4jAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean(name = "rotate4jInMemoryProviderFactory")
-    CredentialProviderFactory rotate4jInMemoryProviderFactory() {
-      return new InMemoryProviderFactory();
+    CredentialProviderFactory rotate4jInMemoryProviderFactory(RegistryClock registryClock) {
+      return new InMemoryProviderFactory(registryClock.clock());
     }
   }
 }

@@ -4,7 +4,6 @@ import io.github.rotate4j.CredentialRegistry;
 import io.github.rotate4j.spring.boot.CredentialProviders;
 import io.github.rotate4j.spring.boot.Rotate4jAutoConfiguration;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import java.time.Clock;
 import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -27,6 +26,6 @@ public class Rotate4jMetricsAutoConfiguration {
   @ConditionalOnMissingBean
   CredentialMetrics rotate4jCredentialMetrics(CredentialRegistry registry, ObjectProvider<CredentialProviders> providers) {
     CredentialProviders known = providers.getIfAvailable(() -> new CredentialProviders(Map.of()));
-    return new CredentialMetrics(registry, name -> known.backendId(name).orElse("unknown"), Clock.systemUTC());
+    return new CredentialMetrics(registry, name -> known.backendId(name).orElse("unknown"), registry.clock());
   }
 }

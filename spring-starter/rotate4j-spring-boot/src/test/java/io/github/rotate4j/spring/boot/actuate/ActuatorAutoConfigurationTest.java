@@ -184,6 +184,18 @@ class ActuatorAutoConfigurationTest {
   }
 
   @Test
+  void autoConfiguredMetrics_runOnTheClockACustomizerGaveTheRegistry() {
+    runner.run(ctx -> {
+      MeterRegistry meters = new SimpleMeterRegistry();
+      ctx.getBean(CredentialMetrics.class).bindTo(meters);
+      time.advance(Duration.ofSeconds(30));
+      String[] tags = {"credential", "orders-db"};
+      assertThat(meters.get("rotate4j.credential.age").tags(tags).gauge().value()).isEqualTo(30.0);
+      assertThat(meters.get("rotate4j.credential.expiry.remaining").tags(tags).gauge().value()).isEqualTo(570.0);
+    });
+  }
+
+  @Test
   void metrics_overdueStaticSecret() {
     staticSecret.nextRotation(time.now().minus(Duration.ofSeconds(90)));
     runner.withPropertyValues("rotate4j.credentials.static-secret.source=test-lease").run(ctx -> {
