@@ -107,7 +107,7 @@ class VaultSessionTokenTest {
             + "\"data\":{\"username\":\"u1\",\"password\":\"p1\"}}")));
     wm.stubFor(put(urlPathEqualTo("/v1/sys/leases/renew")).willReturn(okJson(
         "{\"lease_id\":\"database/creds/app/L1\",\"renewable\":true,\"lease_duration\":3600}")));
-    VaultLeaseProvider db = VaultLeaseProvider.of(session, "database/creds/app");
+    VaultLeaseProvider db = VaultLeaseProvider.builder(session, "database/creds/app").readRoleMaxTtl(false).build(); // no role read: not stubbed
     FetchContext ctx = FetchContext.startup("db");
 
     Credential lease = db.fetch(ctx).current();
@@ -132,7 +132,7 @@ class VaultSessionTokenTest {
     wm.stubFor(get(urlPathEqualTo("/v1/database/creds/app")).willReturn(okJson(
         "{\"lease_id\":\"database/creds/app/L1\",\"renewable\":true,\"lease_duration\":10,"
             + "\"data\":{\"username\":\"u1\",\"password\":\"p1\"}}")));
-    VaultLeaseProvider db = VaultLeaseProvider.of(session, "database/creds/app");
+    VaultLeaseProvider db = VaultLeaseProvider.builder(session, "database/creds/app").readRoleMaxTtl(false).build(); // no role read: not stubbed
     db.fetch(FetchContext.startup("db"));
     assertThat(db.trackedLeases()).isEqualTo(1);
 
