@@ -116,6 +116,13 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
     boolean waitingForRetry;
     boolean waitingForCall;
     Scheduler.@Nullable Cancellable deadline;
+    /**
+     * On-demand requests that found this (scheduled) cycle's call running wait on this, a fresh
+     * fetch once the cycle has ended; {@code followUpRejected} is the rejected version they report,
+     * or null when one of them asked for a plain refresh (then the follow-up always fetches).
+     */
+    @Nullable CompletableFuture<Credential> followUp;
+    @Nullable Credential followUpRejected;
 
     Cycle(FetchReason reason, Action action, boolean startup) {
       this.reason = reason;
@@ -458,8 +465,17 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
   }
 
   private CompletableFuture<Credential> onDemand(FetchReason reason, @Nullable Credential rejected) {
+    return onDemand(reason, rejected, false);
+  }
+
+  /**
+   * @param followingUp this request joined a scheduled call that was already running, and comes back
+   *     now that it has ended: it already holds this window's forced refresh
+   */
+  private CompletableFuture<Credential> onDemand(FetchReason reason, @Nullable Credential rejected, boolean followingUp) {
     Cycle cycle;
     int runAfter = -1; // attempts so far of the cycle whose next attempt runs now, or -1
+    CompletableFuture<Credential> followUp = null; // a follow-up this request created, to chain after the cycle
     lock.lock();
     try {
       Snapshot s = snapshot;
@@ -471,13 +487,27 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
       if (rejected != null && current != null && !current.version().equals(rejected.version())) {
         return CompletableFuture.completedFuture(current); // already replaced
       }
-      boolean forceAllowed = lastForcedRefresh == null
+      boolean forceAllowed = followingUp || lastForcedRefresh == null
           || Duration.between(lastForcedRefresh, now).compareTo(policy.rejectionRateLimit()) >= 0;
       if (inFlight != null) {
         cycle = inFlight;
+        CompletableFuture<Credential> pendingFollowUp = cycle.followUp;
+        if (pendingFollowUp != null && !followingUp) {
+          if (rejected == null) {
+            cycle.followUpRejected = null; // a plain refresh joined: the follow-up fetches in any case
+          }
+          return pendingFollowUp.copy();
+        }
         if (cycle.waitingForRetry && forceAllowed) {
           // the cycle is only waiting out a backoff: an explicit refresh runs its next attempt now
           runAfter = cycle.attempts;
+        } else if (forceAllowed && !followingUp && cycle.reason == FetchReason.SCHEDULED) {
+          // a scheduled call is running: it may have read the backend before this request (a rotation
+          // that a rejection just revealed), so its answer is not enough; fetch again once it has ended
+          followUp = new CompletableFuture<>();
+          cycle.followUp = followUp;
+          cycle.followUpRejected = rejected;
+          lastForcedRefresh = now;
         }
       } else if (forceAllowed) {
         cycle = new Cycle(reason, Action.FETCH, false);
@@ -508,6 +538,28 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
       }
     } finally {
       lock.unlock();
+    }
+    if (followUp != null) {
+      Cycle ended = cycle;
+      CompletableFuture<Credential> result = followUp;
+      ended.result.whenComplete((c, e) -> {
+        Credential reported;
+        lock.lock();
+        try {
+          reported = ended.followUpRejected;
+        } finally {
+          lock.unlock();
+        }
+        onDemand(reported == null ? FetchReason.ON_DEMAND : FetchReason.REJECTED, reported, true)
+            .whenComplete((fresh, failure) -> {
+              if (failure != null) {
+                result.completeExceptionally(unwrap(failure));
+              } else {
+                result.complete(fresh);
+              }
+            });
+      });
+      return result.copy();
     }
     if (runAfter >= 0) {
       runAttempt(cycle, runAfter);
@@ -879,10 +931,10 @@ final class RefreshingCredential extends RotatingCredential implements Lifecycle
     if (late && served != null) {
       log.debug("{}: a {} that had timed out answered late; its answer is used", origin, call.action.name().toLowerCase());
     }
+    out.forEach(events::dispatch); // before the result: a caller's follow-up refresh may run inside complete()
     if (completed != null) {
       completed.result.complete(served);
     }
-    out.forEach(events::dispatch);
   }
 
   /** Under lock, after a fetch or renewal was applied: bookkeeping, logs, and the next plan. */

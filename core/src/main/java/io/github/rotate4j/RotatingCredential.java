@@ -75,7 +75,10 @@ public abstract class RotatingCredential implements AutoCloseable {
 
   /**
    * Refreshes now. Single-flight: while a refresh is under way, callers join it instead of starting
-   * another backend call.
+   * another backend call. A request that finds a <em>scheduled</em> call already running (which may
+   * have read the backend before the request was made) gets a fresh fetch once that call has ended,
+   * if the rate limit ({@link RefreshPolicy#rejectionRateLimit()}) allows one; every caller in the
+   * meantime joins that same follow-up.
    *
    * @return the credential after the refresh; fails if the refresh fails
    */

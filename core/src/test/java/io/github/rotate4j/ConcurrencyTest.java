@@ -76,6 +76,67 @@ class ConcurrencyTest {
     }
   }
 
+  /**
+   * A backend that reads its value first and then answers slowly: a call already running has read
+   * what was there before anything changed during it.
+   */
+  private static final class ReadsThenWaits implements io.github.rotate4j.spi.CredentialProvider {
+    volatile int version = 1;
+    final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    volatile CountDownLatch arrived = new CountDownLatch(0);
+    volatile CountDownLatch gate = new CountDownLatch(0);
+
+    @Override
+    public String backend() {
+      return "slow";
+    }
+
+    @Override
+    public String path() {
+      return "secret/api";
+    }
+
+    @Override
+    public io.github.rotate4j.spi.FetchResult fetch(io.github.rotate4j.spi.FetchContext context) {
+      int read = version;
+      calls.incrementAndGet();
+      arrived.countDown();
+      try {
+        gate.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return io.github.rotate4j.spi.FetchResult.builder(Credential.builder(String.valueOf(read))
+          .value(SecretValue.ofString("key-" + read)).issuedAt(java.time.Instant.EPOCH).build()).build();
+    }
+  }
+
+  @Test
+  void refreshNow_joiningAScheduledPollThatReadBeforeARotation_fetchesOnceMoreAfterIt_andSeesTheRotation() throws Exception {
+    ManualTime time = ManualTime.create();
+    ReadsThenWaits backend = new ReadsThenWaits();
+    try (RotatingCredential c = RotatingCredential.builder("api", backend)
+        .clock(time.clock()).scheduler(time.scheduler())
+        .refreshPolicy(RefreshPolicy.custom().jitter(0).attemptTimeout(Duration.ofMinutes(1)).build()).build()) {
+      c.start();
+      backend.arrived = new CountDownLatch(1);
+      backend.gate = new CountDownLatch(1);
+      time.advance(Duration.ofMinutes(5)); // the scheduled poll starts on an I/O thread, reads version 1, waits
+      assertThat(backend.arrived.await(10, TimeUnit.SECONDS)).isTrue();
+
+      backend.version = 2; // rotated while that poll is under way
+      List<CompletableFuture<Credential>> results = storm(c, i -> i % 2 == 0 ? c.refreshNow() : c.reportRejected(c.get()));
+      assertThat(results).noneMatch(CompletableFuture::isDone);
+      backend.gate.countDown();
+
+      for (CompletableFuture<Credential> r : results) {
+        assertThat(r.get(10, TimeUnit.SECONDS).secretString()).as("not the poll's stale answer").isEqualTo("key-2");
+      }
+      assertThat(backend.calls.get()).as("start, the poll, and one follow-up for all 64 callers").isEqualTo(3);
+      assertThat(c.get().version()).isEqualTo("2");
+    }
+  }
+
   private interface Action {
     CompletableFuture<Credential> run(int i);
   }
