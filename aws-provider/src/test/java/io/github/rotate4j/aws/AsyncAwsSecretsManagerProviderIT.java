@@ -212,7 +212,7 @@ class AsyncAwsSecretsManagerProviderIT {
       CredentialRegistry.Builder b = CredentialRegistry.builder();
       for (int i = 0; i < count; i++) {
         b.register("credential-" + i, AwsSecretsManagerProvider.builder(SECRET).asyncClient(async).build(),
-            c -> c.refreshPolicy(RefreshPolicy.custom().refreshInterval(Duration.ofHours(1)).build()));
+            c -> c.refreshPolicy(RefreshPolicy.custom().refreshInterval(Duration.ofHours(1)).jitter(0).build()));
       }
       try (CredentialRegistry registry = b.build().start()) {
         for (String name : registry.names()) {

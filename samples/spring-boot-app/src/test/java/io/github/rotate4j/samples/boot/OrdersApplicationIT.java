@@ -48,7 +48,10 @@ class OrdersApplicationIT {
         "--spring.datasource.url=" + servers.jdbcUrl(),
         "--rotate4j.vault.address=" + servers.vaultAddress(),
         "--rotate4j.vault.auth.token=" + servers.rootToken(),
-        "--rotate4j.credentials.orders-db.path=" + mount + "/creds/orders")) {
+        "--rotate4j.credentials.orders-db.path=" + mount + "/creds/orders",
+        // the test rotates the key by hand and refreshes each credential itself: no poll in between
+        "--rotate4j.credentials.partner-api-key.refresh.interval=1h",
+        "--rotate4j.credentials.partner-keys.refresh.interval=1h")) {
       String port = ctx.getEnvironment().getRequiredProperty("local.server.port");
 
       assertThat(get(port, "/orders/whoami").body()).contains("\"db_user\":\"v-");
