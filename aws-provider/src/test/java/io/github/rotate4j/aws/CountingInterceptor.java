@@ -8,13 +8,16 @@ import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 
-/** Counts the API calls a client sends, by operation name and by operation and secret id. */
+/**
+ * Counts the API calls a client makes, by operation name and by operation and secret id: once per
+ * call, not per HTTP attempt (an SDK retry of a dropped keep-alive connection is the same call).
+ */
 final class CountingInterceptor implements ExecutionInterceptor {
 
   private final Map<String, AtomicLong> calls = new ConcurrentHashMap<>();
 
   @Override
-  public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+  public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
     String operation = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
     calls.computeIfAbsent(operation, k -> new AtomicLong()).incrementAndGet();
     context.request().getValueForField("SecretId", String.class).ifPresent(

@@ -141,7 +141,9 @@ class VaultDynamicCredentialsIT {
     LOG.info("{} logins, {} renewals, rotations: {}", logins, renewals.get(), rotations);
 
     assertThat(failedLogins).isEmpty();
-    assertThat(logins).isGreaterThan(250);
+    // logins went on through every renewal and replacement (about 250 on an idle machine; a loaded
+    // CI machine makes each SCRAM login slower, so the bound is what the test needs, not a speed)
+    assertThat(logins).isGreaterThan(100);
     assertThat(rotations).hasSizeGreaterThanOrEqualTo(2);
     assertThat(usersSeen).hasSizeGreaterThanOrEqualTo(3);
     // revoked on close, or dropped by Vault when they expired: none is left behind

@@ -221,7 +221,8 @@ class DynamicDatabaseCredentialsIT {
       failures.stream().limit(3).forEach(f -> LOG.error("failed query", f));
       assertThat(failures).isEmpty();
       assertThat(ok.get()).isGreaterThan(1000);
-      assertThat(rotations).isGreaterThanOrEqualTo(run.toSeconds() / 15 - 1);
+      // every 15 s, or every 20 s when OpenBao's 5 s rotation tick misses a whole second and waits one more
+      assertThat(rotations).isGreaterThanOrEqualTo(run.toSeconds() / 20 - 1);
     } finally {
       servers.delete(mount + "/static-roles/orders");
     }
@@ -271,8 +272,10 @@ class DynamicDatabaseCredentialsIT {
       assertThat(metric(up, "rotate4j_refresh_consecutive_failures{" + tags + "}")).isZero();
       assertThat(metric(up, "rotate4j_credential_expiry_remaining_seconds{" + tags + "}")).isPositive();
       JdbcTemplate jdbc = new JdbcTemplate(ctx.getBean(DataSource.class));
-      assertThat(jdbc.queryForObject("select current_user", String.class))
-          .isEqualTo(credential.get().usernamePassword().username());
+      // the pool evicts connections of the replaced lease on the rotation event, just after health is UP
+      await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+          assertThat(jdbc.queryForObject("select current_user", String.class))
+              .isEqualTo(credential.get().usernamePassword().username()));
     }
   }
 
