@@ -147,7 +147,9 @@ class VaultDynamicCredentialsIT {
     assertThat(rotations).hasSizeGreaterThanOrEqualTo(2);
     assertThat(usersSeen).hasSizeGreaterThanOrEqualTo(3);
     // revoked on close, or dropped by Vault when they expired: none is left behind
-    Set<String> left = awaitGone(usersSeen, Duration.ofSeconds(5));
+    // the current lease is revoked by close(); the replaced ones were served to their end, and OpenBao's
+    // expiration manager drops their roles asynchronously after they expire (seconds late on a loaded machine)
+    Set<String> left = awaitGone(usersSeen, Duration.ofSeconds(20));
     assertThat(left).as("database roles still present after close").isEmpty();
   }
 
