@@ -63,7 +63,7 @@ final class AwsProviderFactory implements CredentialProviderFactory, AutoCloseab
     if (secretId == null || secretId.isBlank()) {
       throw new SettingException(CredentialSettings.property(name, "secret-id"), "must be set for source aws (the secret's name or ARN)");
     }
-    AwsSecretsManagerProvider.Builder b = AwsSecretsManagerProvider.builder(secretId).client(sharedClient()).clock(clock);
+    AwsSecretsManagerProvider.Builder b = AwsSecretsManagerProvider.builder(secretId).client(sharedClient());
     SecretsManagerChangeWatch w = sharedWatch();
     if (w != null) {
       b.changeWatch(w);
@@ -73,6 +73,11 @@ final class AwsProviderFactory implements CredentialProviderFactory, AutoCloseab
       b.format(SecretFormat.valueOf(format.replace('-', '_').toUpperCase(Locale.ROOT)));
     }
     customizers.forEach(cz -> cz.customize(name, b));
+    try {
+      b.clock(clock); // after the customizers: one that gives the provider a clock of its own keeps it
+    } catch (IllegalStateException customizerSetIt) {
+      // the builder takes a clock once, and a customizer already chose it
+    }
     return b.build();
   }
 

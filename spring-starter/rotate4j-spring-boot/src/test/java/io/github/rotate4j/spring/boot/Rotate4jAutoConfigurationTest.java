@@ -285,6 +285,16 @@ class Rotate4jAutoConfigurationTest {
   }
 
   @Test
+  void awsCustomizer_mayGiveTheProviderAClockOfItsOwn() {
+    runner.withPropertyValues("rotate4j.aws.region=eu-west-1", "rotate4j.aws.endpoint=http://127.0.0.1:9",
+            "rotate4j.credentials.pay.source=aws", "rotate4j.credentials.pay.secret-id=payments/api-key",
+            "rotate4j.credentials.pay.lazy-start=true")
+        .withBean(AwsSecretsManagerProviderCustomizer.class,
+            () -> (name, b) -> b.clock(java.time.Clock.systemUTC()))
+        .run(ctx -> assertThat(ctx).hasNotFailed().hasBean("pay"));
+  }
+
+  @Test
   void awsCredentials_shareOneClient_andOneChangeWatch_whenEnabled() {
     runner.withPropertyValues("rotate4j.aws.region=eu-west-1", "rotate4j.aws.endpoint=http://127.0.0.1:9",
             "rotate4j.aws.credentials.access-key-id=AKID", "rotate4j.aws.credentials.secret-access-key=SECRET",
